@@ -1,0 +1,11 @@
+/*
+ * libdelta: a native Delta Lake engine. This umbrella header includes every
+ * public header; each area also has its own (common.h, storage.h, ...).
+ */
+#ifndef DELTA_DELTA_H
+#define DELTA_DELTA_H
+
+#include <delta/common.h>
+#include <delta/storage.h>
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * String helpers shared by every layer: comparisons, splitting, trimming,
+ * number parsing with full validation, and percent-encoding (Delta paths).
+ */
+#ifndef DELTA_CORE_STR_H
+#define DELTA_CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+bool dstr_eq(const char *a, const char *b);
+/* ASCII case-insensitive equality (Delta column names resolve this way). */
+bool dstr_ieq(const char *a, const char *b);
+bool dstr_starts_with(const char *s, const char *prefix);
+bool dstr_ends_with(const char *s, const char *suffix);
+
+/* Trims ASCII whitespace in place at both ends; returns s. */
+char *dstr_trim(char *s);
+
+/* Splits s at every `sep` into a NULL-terminated array of new strings
+ * (empty fields kept). *out and each string are freed with dstr_list_free.
+ * Returns 0 or DELTA_ENOMEM. */
+int dstr_split(char ***out, size_t *count, const char *s, char sep);
+void dstr_list_free(char **list);
+
+/* Strict decimal parsing of the whole string: optional sign, digits, no
+ * whitespace or trailing junk; out-of-range values are DELTA_ERANGE, junk
+ * is DELTA_EINVAL (message names the text). */
+int dstr_parse_i64(const char *s, int64_t *out);
+int dstr_parse_u64(const char *s, uint64_t *out);
+int dstr_parse_double(const char *s, double *out);
+/* "true"/"false" (case-insensitive) */
+int dstr_parse_bool(const char *s, bool *out);
+
+/* Percent-decodes s (RFC 3986 %XX; '+' is literal). DELTA_EINVAL on a
+ * malformed escape. The result is appended to out. */
+int dstr_percent_decode(dbuf *out, const char *s);
+/* Percent-encodes every byte outside the unreserved set and outside
+ * `keep` (e.g. "/" to keep path separators), appending to out. */
+int dstr_percent_encode(dbuf *out, const char *s, const char *keep);
+
+#endif
