@@ -1,0 +1,96 @@
+/*
+ * The command table. Synopses follow docs/cli.md; keep the two in step.
+ * Commands are listed in the order `delta --help` shows them.
+ */
+#include "commands.h"
+
+#include <string.h>
+
+const cli_command cli_commands[] = {
+    {"create",
+     "delta create TABLE (--template NAME | --schema FILE.json) [--partition-by a,b]\n"
+     "             [--property key=value]... [--comment TEXT] [--if-not-exists]",
+     "create a table from an e-commerce template or a Delta schema",
+     "Templates: transactions, user_events, customer_profiles, product_catalog\n"
+     "('delta create --template list' shows them).",
+     NULL},
+    {"write",
+     "delta write TABLE --input FILE [--format ndjson|csv|parquet] [--mode append|overwrite|merge]\n"
+     "            [--replace-where EXPR] [--merge-schema] [--overwrite-schema]\n"
+     "            [--merge-condition EXPR --update col=EXPR,... --insert-all]",
+     "append, overwrite or upsert rows from a file", NULL, NULL},
+    {"read",
+     "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
+     "           [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]",
+     "read a table, optionally at an earlier version (alias: time-travel)",
+     "TS is ISO-8601 (2024-01-31T10:00:00Z) or epoch milliseconds.", NULL},
+    {"time-travel", "delta time-travel TABLE (--version N | --timestamp TS) [read options]",
+     "read a table as of a version or timestamp (same as read)", NULL, NULL},
+    {"merge",
+     "delta merge TABLE --source FILE|TABLE [--source-format F] --on EXPR\n"
+     "            [--when-matched-update \"col=EXPR,...\" [--if EXPR]] [--when-matched-update-all]\n"
+     "            [--when-matched-delete [--if EXPR]]\n"
+     "            [--when-not-matched-insert \"col=EXPR,...\" | --when-not-matched-insert-all [--if EXPR]]\n"
+     "            [--when-not-matched-by-source-update ... | --when-not-matched-by-source-delete [--if EXPR]]\n"
+     "            [--merge-schema]",
+     "upsert rows from a source into a table", NULL, NULL},
+    {"update", "delta update TABLE --set col=EXPR[,col=EXPR...] [--where EXPR]",
+     "change the rows matching a predicate", NULL, NULL},
+    {"delete", "delta delete TABLE --where EXPR", "delete the rows matching a predicate", NULL,
+     NULL},
+    {"changes", "delta changes TABLE --from-version A [--to-version B] [--format F]",
+     "read the change data feed between versions", NULL, NULL},
+    {"list-tables", "delta list-tables [--format table|json]",
+     "list the tables of the lake with version, files, size and records", NULL, NULL},
+    {"describe-table", "delta describe-table TABLE [--format table|json]",
+     "show a table's schema, partitioning, properties, protocol and size", NULL, NULL},
+    {"history", "delta history TABLE [--limit N] [--format table|json]",
+     "show a table's commits: version, time, operation, parameters, metrics", NULL, NULL},
+    {"optimize",
+     "delta optimize TABLE [--where PARTITION_PREDICATE] [--z-order a,b,...]\n"
+     "               [--target-size BYTES] [--max-concurrent-tasks N]",
+     "compact small files, optionally clustering rows by Z-order", NULL, NULL},
+    {"vacuum",
+     "delta vacuum TABLE [--retention-hours H] [--dry-run] [--lite] [--force-unsafe-retention]",
+     "delete files no longer referenced by any retained version", NULL, NULL},
+    {"restore", "delta restore TABLE (--version N | --timestamp TS)",
+     "roll a table back to an earlier version as a new commit", NULL, NULL},
+    {"checkpoint", "delta checkpoint TABLE", "write a checkpoint of the table's log now", NULL,
+     NULL},
+    {"constraint", "delta constraint (add TABLE NAME EXPR | drop TABLE NAME)",
+     "add or drop a CHECK constraint", NULL, NULL},
+    {"generate", "delta generate TEMPLATE --rows N [--seed S] [--output FILE]",
+     "generate realistic e-commerce rows for a template", NULL, NULL},
+    {"maintenance",
+     "delta maintenance optimize --all-tables\n"
+     "delta maintenance vacuum [--retention-hours H]\n"
+     "delta maintenance checkpoint\n"
+     "delta maintenance metrics [--format table|json]\n"
+     "delta maintenance schedule (--enable | --disable) [--optimize CRON] [--vacuum CRON]\n"
+     "delta maintenance run [--once]",
+     "run and schedule optimize, vacuum and checkpoints across the lake", NULL, NULL},
+    {"streaming",
+     "delta streaming start NAME --source kafka|file|stdin|generator ... --table TABLE\n"
+     "delta streaming status | stop NAME | stop-all | health-check",
+     "manage streaming ingestion into tables", NULL, NULL},
+    {"sql", "delta sql \"SELECT ...\"", "run SQL over the lake's tables", NULL, NULL},
+    {"serve", "delta serve [--config FILE]",
+     "run the daemon: streaming, maintenance schedule, HTTP health and metrics", NULL, NULL},
+    {"parquet",
+     "delta parquet schema FILE\n"
+     "delta parquet meta FILE\n"
+     "delta parquet cat FILE [--columns a,b] [--limit N] [--format table|csv|ndjson]\n"
+     "delta parquet rewrite IN OUT [--compression snappy|zstd|gzip|lz4|none]\n"
+     "                             [--row-group-size ROWS] [--page-size BYTES]",
+     "inspect, print and rewrite Parquet files", NULL, NULL},
+};
+
+const unsigned cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
+
+const cli_command *cli_find_command(const char *name)
+{
+    for (unsigned i = 0; i < cli_command_count; i++)
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    return NULL;
+}
