@@ -143,6 +143,7 @@ static int unexpected(const parser *ps, const char *expected)
 static int digits(parser *ps, int n, const char *field, int64_t *out)
 {
     int64_t v = 0;
+    *out = 0;
     for (int i = 0; i < n; i++) {
         if (!is_digit(peek(ps))) {
             char what[64];
@@ -169,6 +170,7 @@ static int expect(parser *ps, char c)
 static int parse_year(parser *ps, int64_t *year)
 {
     char sign = peek(ps);
+    *year = 0;
     if (sign != '+' && sign != '-')
         return digits(ps, 4, "year", year);
     ps->pos++;

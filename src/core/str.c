@@ -127,10 +127,11 @@ int dstr_split(char ***out, size_t *count, const char *s, char sep)
 static int parse_magnitude(const char *s, const char *what, uint64_t limit_pos,
                            uint64_t limit_neg, bool *neg, uint64_t *mag)
 {
+    *neg = false;
+    *mag = 0;
     if (!s)
         return delta_error_set(DELTA_EINVAL, "invalid %s: missing text", what);
     const char *p = s;
-    *neg = false;
     if (*p == '+' || *p == '-')
         *neg = *p++ == '-';
     if (!is_digit((unsigned char)*p))

@@ -253,7 +253,8 @@ static void test_asan_poisoning(void **state)
     assert_true(__asan_address_is_poisoned(p)); /* reset memory is off limits */
     darena_free(&a);
 #else
-    skip(); /* poisoning exists only in AddressSanitizer builds */
+    print_message("skipped: arena poisoning exists only in AddressSanitizer builds\n");
+    skip();
 #endif
 }
 
