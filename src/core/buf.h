@@ -36,7 +36,7 @@ int dbuf_append(dbuf *b, const void *p, size_t n);
 int dbuf_putc(dbuf *b, uint8_t c);
 int dbuf_puts(dbuf *b, const char *s);
 int dbuf_printf(dbuf *b, const char *fmt, ...) DELTA_PRINTF(2, 3);
-int dbuf_vprintf(dbuf *b, const char *fmt, va_list ap);
+int dbuf_vprintf(dbuf *b, const char *fmt, va_list ap) DELTA_PRINTF(2, 0);
 /* Appends n zero bytes and returns a pointer to them, or NULL. */
 uint8_t *dbuf_grow(dbuf *b, size_t n);
 /* The contents as a C string ("" when empty); valid until the next change. */

@@ -8,7 +8,13 @@
  *   2024-01-31T10:20:30[.ffffff]    'T' or ' ' separator, 0-9 fraction digits
  *   ...Z | ...+02:00 | ...-0530     zone designators
  *   1706700000000                   epoch milliseconds (all digits)
- * Errors are DELTA_EINVAL naming the text and the position.
+ * Also: 'T'/'t', 'Z'/'z', HH:MM without seconds, zone +HH, and years as a
+ * sign and 4 to 7 digits ("-0044-03-15", "+10000-01-01"); the calendar is
+ * proleptic Gregorian with a year 0. More than 6 fraction digits are
+ * truncated to microseconds.
+ * Malformed text is DELTA_EINVAL naming the text and the position, e.g.
+ *   invalid timestamp '2024-13-01': month 13 out of range at position 5
+ * Well-formed values outside the result type are DELTA_ERANGE.
  */
 #ifndef DELTA_CORE_DTIME_H
 #define DELTA_CORE_DTIME_H
@@ -17,9 +23,10 @@
 
 #include "core/buf.h"
 
-/* Days since epoch for a proleptic Gregorian civil date (any year). */
+/* Days since epoch for a proleptic Gregorian civil date (any year whose
+ * day count fits in int64, |y| < 2.5e16; m in 1..12, d in 1..31). */
 int64_t dtime_days_from_civil(int64_t y, unsigned m, unsigned d);
-/* Inverse of dtime_days_from_civil. */
+/* Inverse of dtime_days_from_civil (|days| < 9.2e18 - 719468). */
 void dtime_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* Parses an instant (formats above) into microseconds since epoch (UTC). */
@@ -31,7 +38,9 @@ int dtime_parse_local(const char *s, int64_t *out_micros);
 int dtime_parse_date(const char *s, int32_t *out_days);
 
 /* Formats micros as "2024-01-31T10:20:30.123456Z" (fraction trimmed to
- * .SSS or .SSSSSS or omitted when zero). Appends to out. */
+ * .SSS or .SSSSSS or omitted when zero). Years beyond 9999 get a '+',
+ * negative years a '-' (ISO expanded form), so the output parses back.
+ * Appends to out; returns out's sticky error. */
 int dtime_format_instant(dbuf *out, int64_t micros);
 /* Same without the trailing 'Z' and with a ' ' separator (timestamp_ntz,
  * and Delta partition values). */

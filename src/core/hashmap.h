@@ -14,7 +14,9 @@
 
 typedef struct dmap dmap;
 
-/* 64-bit hash of bytes (fast, good distribution; not cryptographic). */
+/* 64-bit hash of bytes (fast, good distribution; not cryptographic, not
+ * resistant to deliberately crafted collisions). Same value on every
+ * platform for the same bytes and seed. */
 uint64_t dhash_bytes(const void *p, size_t n, uint64_t seed);
 
 /* Creates an empty map sized for about `expected` keys (0 is fine). */
@@ -22,8 +24,10 @@ int dmap_new(dmap **out, size_t expected);
 void dmap_free(dmap *m);
 size_t dmap_count(const dmap *m);
 
-/* Inserts or replaces. If replaced and old_value is non-NULL, the previous
- * value is stored there (else *old_value = NULL). 0 or DELTA_ENOMEM. */
+/* Inserts or replaces (a replace keeps the stored key and never fails).
+ * If replaced and old_value is non-NULL, the previous value is stored
+ * there (else *old_value = NULL). 0 or DELTA_ENOMEM; on failure the map is
+ * unchanged. key may be NULL when key_len is 0. */
 int dmap_put(dmap *m, const void *key, size_t key_len, void *value, void **old_value);
 /* Returns true and sets *value when found. */
 bool dmap_get(const dmap *m, const void *key, size_t key_len, void **value);
@@ -36,7 +40,10 @@ bool dmap_sget(const dmap *m, const char *key, void **value);
 bool dmap_sremove(dmap *m, const char *key, void **value);
 
 /* Iteration: start with *iter = 0; returns false at the end. The map must
- * not be modified while iterating, except removing the current entry. */
+ * not be modified while iterating, except removing the current entry
+ * (every other entry is still visited exactly once). Any output pointer
+ * may be NULL. *key points into the map and stays valid until the next
+ * dmap_put or dmap_free (also after removing that entry). */
 bool dmap_next(const dmap *m, size_t *iter, const void **key, size_t *key_len,
                void **value);
 

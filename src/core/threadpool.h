@@ -5,7 +5,9 @@
  * bounded). dpool_wait blocks until every submitted task has finished.
  * Tasks report failure by returning a negative code; the first one is kept
  * and returned by dpool_wait (with its thread's error message copied to
- * the waiting thread).
+ * the waiting thread). Every submitted task runs, also after a failure.
+ * Tasks must not call dpool_submit or dpool_wait on their own pool (a
+ * full queue would deadlock).
  */
 #ifndef DELTA_CORE_THREADPOOL_H
 #define DELTA_CORE_THREADPOOL_H
