@@ -250,8 +250,10 @@ static int open_temp(const char *path, const char *dir, char **tmp_out, int *fd_
         dbuf_putc(&t, '.');
         dbuf_append(&t, name, nl);
         dbuf_printf(&t, ".tmp.%ld.%016llx", (long)getpid(), (unsigned long long)random64());
-        if (t.err)
-            return t.err;
+        if (t.err) {
+            dbuf_free(&t);
+            return DELTA_ENOMEM;
+        }
         char *tmp = dbuf_detach(&t, NULL);
         int fd;
         do {

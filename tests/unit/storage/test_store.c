@@ -473,18 +473,29 @@ static void test_out_of_memory(void **state)
     (void)state;
     char *dir = tmpdir_make("oom");
     assert_non_null(dir);
+    /* Two root lengths, so buffers grow at different points. */
+    static const char *const subdirs[] = {"s", "a-much-longer-directory-name-that-moves-where-"
+                                               "path-buffers-have-to-grow-0123456789"};
     int iter = 1;
-    for (;; iter++) {
-        delta_alloc_fail_after(iter);
-        long injected = oom_workload(dir, iter);
-        delta_alloc_fail_after(0);
-        if (injected == 0)
-            break;
-        assert_true(iter < 10000);
+    for (int k = 0; k < 2; k++) {
+        char *root = tmpdir_join(dir, subdirs[k]);
+        assert_non_null(root);
+        int first = iter;
+        for (;; iter++) {
+            delta_alloc_fail_after(iter - first + 1);
+            long injected = oom_workload(root, iter);
+            delta_alloc_fail_after(0);
+            if (injected == 0)
+                break;
+            assert_true(iter - first < 10000);
+        }
+        printf("test_out_of_memory: root %d: workload done after failing each of %d "
+               "allocations\n",
+               k, iter - first);
+        assert_true(iter - first > 20);
+        iter++;
+        free(root);
     }
-    printf("test_out_of_memory: workload done after failing each of %d allocations\n",
-           iter - 1);
-    assert_true(iter > 20);
     tmpdir_remove(dir);
 }
 
