@@ -4,8 +4,8 @@
  * A store is opened on a root URI (a plain path, file://, memory://NAME);
  * every key is a '/'-separated path relative to that root. Keys can never
  * escape the root: empty keys, absolute keys, "." or ".." segments, empty
- * segments ("a//b") and backslashes are refused with DELTA_EPERM before any
- * backend sees them.
+ * segments ("a//b"), backslashes and control characters are refused with
+ * DELTA_EPERM before any backend sees them.
  *
  * Backends are structs of function pointers with a version field (as
  * libgit2's ODB backends and SQLite's VFS are) and declare capability bits;
@@ -100,8 +100,11 @@ typedef struct delta_store_backend {
     /** Opens a streaming writer; nothing is visible until commit. */
     int (*writer_open)(struct delta_store_backend *b, const char *key, unsigned flags,
                        delta_store_writer **out);
+    /** Appends data. After a failure w stays valid (abort it; a commit
+     *  fails rather than publish a partial object). */
     int (*writer_write)(delta_store_writer *w, const void *data, size_t len);
-    /** Publishes the object (durably when the backend is DURABLE) and frees w. */
+    /** Publishes the object (durably when the backend is DURABLE) and frees
+     *  w, also when it fails (then nothing is published). */
     int (*writer_commit)(delta_store_writer *w);
     /** Discards everything written and frees w. */
     void (*writer_abort)(delta_store_writer *w);
@@ -114,10 +117,13 @@ typedef struct delta_store_backend {
 typedef struct delta_store delta_store;
 
 /**
- * Opens a store on a root URI: "file:///abs/path", a plain path (relative
- * or absolute), or "memory://NAME" (process-wide, shared by every store
- * opened on the same NAME, for tests). A file root need not exist yet; it
- * is created by the first write.
+ * Opens a store on a root URI: "file:///abs/path" (also "file:/abs/path"
+ * and "file://localhost/abs/path"; percent escapes are decoded), a plain
+ * path (relative or absolute, taken literally), or "memory://NAME"
+ * (process-wide, shared by every store opened on the same NAME and kept
+ * until the process exits, for tests; "memory://NAME/a/b" is the sub-store
+ * "a/b" of it). A file root need not exist yet; it is created by the first
+ * write.
  * Returns 0, DELTA_EINVAL (malformed URI) or DELTA_EUNSUPPORTED (scheme).
  */
 DELTA_EXTERN int delta_store_open(delta_store **out, const char *uri);
@@ -129,7 +135,9 @@ DELTA_EXTERN int delta_store_open(delta_store **out, const char *uri);
 DELTA_EXTERN int delta_store_from_backend(delta_store **out, delta_store_backend *backend,
                                           const char *uri);
 
-/** Opens a store on a sub-folder of another store (shares the backend). */
+/** Opens a store on a sub-folder of another store (shares the backend,
+ *  which stays alive until the last store on it is freed). prefix is
+ *  checked like a key; trailing slashes are ignored. */
 DELTA_EXTERN int delta_store_open_sub(delta_store **out, delta_store *parent, const char *prefix);
 
 DELTA_EXTERN void delta_store_free(delta_store *s);
@@ -142,26 +150,47 @@ DELTA_EXTERN unsigned delta_store_caps(const delta_store *s);
 /** Checks a key: 0, or DELTA_EPERM with a message naming the key. */
 DELTA_EXTERN int delta_store_check_key(const char *key);
 
+/** Reads a whole object into *out (free with delta_free); DELTA_ENOTFOUND
+ *  when missing. */
 DELTA_EXTERN int delta_store_get(delta_store *s, const char *key, uint8_t **out, size_t *out_len);
+/** Reads up to len bytes at offset into dst; *out_read is short only at the
+ *  end of the object (0 at or beyond it). */
 DELTA_EXTERN int delta_store_get_range(delta_store *s, const char *key, uint64_t offset,
                                        size_t len, uint8_t *dst, size_t *out_read);
+/** Size and mtime of one object (out->key is set to NULL). */
 DELTA_EXTERN int delta_store_head(delta_store *s, const char *key, delta_object_info *out);
+/** Creates or replaces an object atomically. */
 DELTA_EXTERN int delta_store_put(delta_store *s, const char *key, const void *data, size_t len);
+/** Creates an object unless the key exists (DELTA_EEXIST); atomic when the
+ *  store has DELTA_STORE_CAP_ATOMIC_PUT_IF_ABSENT. */
 DELTA_EXTERN int delta_store_put_if_absent(delta_store *s, const char *key, const void *data,
                                            size_t len);
 /** Lists into *out (initialise it to zeros first; free with
- *  delta_object_list_free). prefix may be "" for the whole store. */
+ *  delta_object_list_free): keys starting with prefix (a string prefix,
+ *  "" for the whole store; checked like a key, a trailing '/' allowed),
+ *  strictly after start_after when non-NULL, appended in byte-wise order.
+ *  A missing "directory" lists nothing. On failure nothing is appended. */
 DELTA_EXTERN int delta_store_list(delta_store *s, const char *prefix, const char *start_after,
                                   unsigned flags, delta_object_list *out);
+/** Deletes an object; DELTA_ENOTFOUND when it does not exist. */
 DELTA_EXTERN int delta_store_delete(delta_store *s, const char *key);
 
+/** Opens a streaming writer (flags: delta_put_flags); nothing is visible
+ *  until delta_store_writer_commit. Every writer call takes the store that
+ *  opened the writer (or one sharing its backend: a sub-store of it). */
 DELTA_EXTERN int delta_store_writer_open(delta_store *s, const char *key, unsigned flags,
                                          delta_store_writer **out);
+/** Appends data. After a failure w stays valid and must still be aborted
+ *  (or committed, which then fails). */
 DELTA_EXTERN int delta_store_writer_write(delta_store *s, delta_store_writer *w,
                                           const void *data, size_t len);
+/** Publishes the object and frees w, also on failure (nothing published);
+ *  DELTA_EEXIST when opened with DELTA_PUT_IF_ABSENT and the key exists. */
 DELTA_EXTERN int delta_store_writer_commit(delta_store *s, delta_store_writer *w);
+/** Discards everything written and frees w (NULL is ignored). */
 DELTA_EXTERN void delta_store_writer_abort(delta_store *s, delta_store_writer *w);
 
+/** Frees the entries and the array of a listing and zeroes it. */
 DELTA_EXTERN void delta_object_list_free(delta_object_list *list);
 
 /* ---- fault injection (tests) ---------------------------------------- */
@@ -181,7 +210,9 @@ typedef enum delta_fault_mode {
 
 /** Counts the operations of a fault store (get, get_range, head, put,
  *  put_if_absent, list, delete, writer_open, writer_write, writer_commit
- *  each count one). */
+ *  each count one; writer_abort, zero-length writes and calls refused by
+ *  key validation are not counted). An operation failed by injection does
+ *  not happen. */
 typedef struct delta_fault_stats {
     uint64_t ops;       /**< operations attempted */
     uint64_t failed;    /**< operations failed by injection */
