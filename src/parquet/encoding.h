@@ -115,8 +115,10 @@ typedef struct pq_rle_enc {
     uint32_t lit[PQ_RLE_MAX_LITERAL];
 } pq_rle_enc;
 
-/* Starts encoding at `width` bits (0..32) onto out. Runs of 8 or more equal
- * values become RLE runs, everything else bit-packed groups of 8. */
+/* Starts encoding at `width` bits (0..32; larger is treated as 32) onto
+ * out. Runs of 8 or more equal values become RLE runs, everything else
+ * bit-packed groups of 8 (the last one zero-padded). Value bits above
+ * `width` are ignored. */
 void pq_rle_enc_init(pq_rle_enc *e, dbuf *out, unsigned width);
 void pq_rle_enc_put(pq_rle_enc *e, uint32_t value);
 void pq_rle_enc_put_batch(pq_rle_enc *e, const uint32_t *values, size_t n);
@@ -301,8 +303,9 @@ int pq_dba_encode(dbuf *out, const int32_t *offsets, const uint8_t *data, size_t
  * n values of `width` bytes in little-endian (file) byte order; on a
  * big-endian host numeric types need pq_le_to_host afterwards. */
 int pq_bss_decode(const uint8_t *src, size_t len, size_t n, size_t width, void *out);
-/* Input values are in host order for width 4/8 numbers on little-endian
- * hosts (the only case where the two agree with file order). */
+/* Scatters n values of `width` bytes into the streams. Like the decoder it
+ * works on raw bytes: numbers must be in little-endian order (host order on
+ * little-endian hosts). */
 int pq_bss_encode(dbuf *out, const void *values, size_t n, size_t width);
 
 /* Converts n little-endian values of width 4 or 8 to host order in place

@@ -1,6 +1,7 @@
 /*
  * Private helpers shared by the encoding_*.c files (not for other modules):
- * little-endian loads and stores, ULEB128 and zigzag varints, branch hints.
+ * little-endian loads and stores, ULEB128 and zigzag varints,
+ * and publishing values written straight into a pq_bytes_out.
  *
  * Loads and stores go through memcpy so unaligned access is legal C; the
  * compiler turns them into single moves. On a big-endian host they byte
@@ -23,14 +24,6 @@
 #define PQ_BIG_ENDIAN 1
 #else
 #define PQ_BIG_ENDIAN 0
-#endif
-
-#if defined(__GNUC__)
-#define PQ_LIKELY(x) __builtin_expect(!!(x), 1)
-#define PQ_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define PQ_LIKELY(x) (x)
-#define PQ_UNLIKELY(x) (x)
 #endif
 
 static inline uint32_t pq_ld32(const uint8_t *p)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "parquet/encoding.h"
@@ -399,6 +400,39 @@ static void test_rle_roundtrip(void **state)
     rle_check_decode(b.data, b.len, 3, v, n);
     dbuf_free(&b);
     free(v);
+}
+
+/* RLE runs never exceed 2^31-1 values: start the repeat counter near the
+ * limit (white-box) and check the run is split there. */
+static void test_rle_max_run(void **state)
+{
+    (void)state;
+    for (int batch = 0; batch < 2; batch++) {
+        dbuf b = DBUF_INIT;
+        pq_rle_enc e;
+        pq_rle_enc_init(&e, &b, 3);
+        for (int i = 0; i < 9; i++)
+            pq_rle_enc_put(&e, 6);
+        e.rep = INT32_MAX - 3;
+        uint32_t ten[10] = {6, 6, 6, 6, 6, 6, 6, 6, 6, 6};
+        if (batch)
+            pq_rle_enc_put_batch(&e, ten, 10);
+        else
+            for (int i = 0; i < 10; i++)
+                pq_rle_enc_put(&e, 6);
+        assert_int_equal(pq_rle_enc_finish(&e), 0);
+        /* run(2^31-1) of 6, then run(7) of 6 */
+        const uint8_t want[] = {0xFE, 0xFF, 0xFF, 0xFF, 0x0F, 0x06, 0x0E, 0x06};
+        assert_int_equal(b.len, sizeof want);
+        assert_memory_equal(b.data, want, sizeof want);
+        /* The decoder takes such a run too. */
+        pq_rle_dec d;
+        uint32_t out[1000];
+        assert_int_equal(pq_rle_init(&d, b.data, b.len, 3), 0);
+        assert_int_equal(pq_rle_read_exact(&d, out, 1000), 0);
+        assert_int_equal(out[999], 6);
+        dbuf_free(&b);
+    }
 }
 
 /* Any prefix of a valid encoding either fails cleanly or yields exactly the
@@ -1468,6 +1502,71 @@ static void test_bytes_out(void **state)
     pq_bytes_free(&o);
 }
 
+/* Every allocation failing in turn: decoders and encoders return
+ * DELTA_ENOMEM (or succeed once enough allocations pass), leak nothing and
+ * leave the output consistent. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    strs r = gen_strs(300, 1);
+    dbuf plain = DBUF_INIT, dba = DBUF_INIT, dlba = DBUF_INIT;
+    assert_int_equal(pq_plain_encode_byte_array(&plain, r.off, r.data, r.n), 0);
+    assert_int_equal(pq_dba_encode(&dba, r.off, r.data, r.n), 0);
+    assert_int_equal(pq_dlba_encode(&dlba, r.off, r.data, r.n), 0);
+    pq_bytes_view views[300];
+    assert_int_equal(pq_plain_scan_byte_array(plain.data, plain.len, 300, views, NULL), 0);
+    uint32_t idx[500];
+    for (int i = 0; i < 500; i++)
+        idx[i] = (uint32_t)below(300);
+    for (int step = 0; step < 6; step++) {
+        int ok = 0, failed = 0;
+        for (long k = 1; k < 20 && !ok; k++) {
+            pq_bytes_out o = PQ_BYTES_OUT_INIT;
+            dbuf e = DBUF_INIT;
+            prefill(&o, 1);
+            delta_alloc_fail_after(k);
+            int rc;
+            switch (step) {
+            case 0:
+                rc = pq_plain_decode_byte_array(plain.data, plain.len, 300, &o, NULL);
+                break;
+            case 1:
+                rc = pq_dba_decode(dba.data, dba.len, 300, &o, NULL);
+                break;
+            case 2:
+                rc = pq_dlba_decode(dlba.data, dlba.len, 300, &o, NULL);
+                break;
+            case 3:
+                rc = pq_dict_gather_bytes(views, 300, idx, 500, &o);
+                break;
+            case 4:
+                rc = pq_dba_encode(&e, r.off, r.data, r.n);
+                break;
+            default:
+                rc = pq_rle_encode_prefixed(&e, idx, 500, 9);
+                break;
+            }
+            delta_alloc_fail_after(0);
+            if (rc == 0) {
+                ok = 1;
+                if (step <= 2)
+                    check_strs(&o, 1, &r);
+            } else {
+                if (rc != DELTA_ENOMEM)
+                    fail_msg("step %d, failing allocation %ld: rc %d (%s)", step, k, rc,
+                             delta_error_last());
+                assert_int_equal(o.count, 1); /* unchanged */
+                failed = 1;
+            }
+            pq_bytes_free(&o);
+            dbuf_free(&e);
+        }
+        assert_true(ok && failed);
+    }
+    dbuf_free(&plain), dbuf_free(&dba), dbuf_free(&dlba);
+    free_strs(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1478,6 +1577,7 @@ int main(void)
         cmocka_unit_test(test_rle_known_vectors),
         cmocka_unit_test(test_rle_decode_handmade),
         cmocka_unit_test(test_rle_roundtrip),
+        cmocka_unit_test(test_rle_max_run),
         cmocka_unit_test(test_rle_truncations),
         cmocka_unit_test(test_rle_corrupt),
         cmocka_unit_test(test_rle_bool_and_prefixed),
@@ -1495,6 +1595,7 @@ int main(void)
         cmocka_unit_test(test_dba),
         cmocka_unit_test(test_bss),
         cmocka_unit_test(test_bytes_out),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup_seed, NULL);
 }
