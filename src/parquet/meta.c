@@ -56,13 +56,6 @@ const char *pq_encoding_name(int32_t encoding)
     }
 }
 
-const char *pq_codec_name(int32_t codec)
-{
-    static const char *const names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
-                                        "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
-    return codec >= 0 && codec < 8 ? names[codec] : "?";
-}
-
 const char *pq_page_type_name(int32_t page_type)
 {
     static const char *const names[] = {"DATA_PAGE", "INDEX_PAGE", "DICTIONARY_PAGE",

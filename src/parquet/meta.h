@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "parquet/codec.h" /* enum pq_codec, pq_codec_name */
 
 /* ------------------------------------------------------------------ */
 /* Enumerations (numeric values from the specification)                */
@@ -90,17 +91,6 @@ enum pq_encoding {
     PQ_ENC_BYTE_STREAM_SPLIT = 9
 };
 
-enum pq_codec {
-    PQ_CODEC_UNCOMPRESSED = 0,
-    PQ_CODEC_SNAPPY = 1,
-    PQ_CODEC_GZIP = 2,
-    PQ_CODEC_LZO = 3,
-    PQ_CODEC_BROTLI = 4,
-    PQ_CODEC_LZ4 = 5,
-    PQ_CODEC_ZSTD = 6,
-    PQ_CODEC_LZ4_RAW = 7
-};
-
 enum pq_page_type {
     PQ_PAGE_DATA = 0,
     PQ_PAGE_INDEX = 1,
@@ -151,7 +141,6 @@ enum pq_column_order {
  * range give "?". */
 const char *pq_type_name(int32_t type);
 const char *pq_encoding_name(int32_t encoding);
-const char *pq_codec_name(int32_t codec);
 const char *pq_page_type_name(int32_t page_type);
 
 /* ------------------------------------------------------------------ */
