@@ -6,6 +6,7 @@
 #define DELTA_DELTA_H
 
 #include <delta/common.h>
+#include <delta/arrow.h>
 #include <delta/storage.h>
 
 #endif
