@@ -8,5 +8,6 @@
 #include <delta/common.h>
 #include <delta/arrow.h>
 #include <delta/storage.h>
+#include <delta/parquet.h>
 
 #endif
