@@ -97,10 +97,11 @@ static void teardown(fixture *f)
 
 static void assemble_ok(fixture *f, const pq_leaf_data *leaves, int64_t records)
 {
+    int64_t before = dbatch_num_rows(f->batch);
     int rc = pq_assemble(&f->plan, leaves, records, f->batch);
     if (rc)
         fail_msg("assemble: %s", delta_error_last());
-    assert_int_equal(dbatch_num_rows(f->batch), records);
+    assert_int_equal(dbatch_num_rows(f->batch), before + records);
     assert_int_equal(dvec_validate(f->batch, true), 0);
 }
 

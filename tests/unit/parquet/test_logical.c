@@ -406,7 +406,7 @@ static void test_lists_legacy(void **state)
         ct(prim("str", REQ, PQ_TYPE_BYTE_ARRAY), PQ_CT_UTF8),
         prim("num", REQ, PQ_TYPE_INT32),
     };
-    expect_schema(b, 5, "struct<my_list:array<struct<str:string,num:int>>>");
+    expect_schema(b, 5, "struct<my_list:array<struct<str:string not null,num:int not null>>>");
     /* repeated group named "array" with one field */
     pq_schema_element c[] = {
         group("schema", -1, 1),
@@ -414,7 +414,7 @@ static void test_lists_legacy(void **state)
         group("array", REP, 1),
         ct(prim("str", REQ, PQ_TYPE_BYTE_ARRAY), PQ_CT_UTF8),
     };
-    expect_schema(c, 4, "struct<my_list:array<struct<str:string>>>");
+    expect_schema(c, 4, "struct<my_list:array<struct<str:string not null>>>");
     /* repeated group named <list>_tuple with one field */
     pq_schema_element d[] = {
         group("schema", -1, 1),
@@ -422,7 +422,7 @@ static void test_lists_legacy(void **state)
         group("my_list_tuple", REP, 1),
         ct(prim("str", REQ, PQ_TYPE_BYTE_ARRAY), PQ_CT_UTF8),
     };
-    expect_schema(d, 4, "struct<my_list:array<struct<str:string>>>");
+    expect_schema(d, 4, "struct<my_list:array<struct<str:string not null>>>");
     /* a repeated group whose one field is repeated: the group is the element */
     pq_schema_element e[] = {
         group("schema", -1, 1),
@@ -430,7 +430,7 @@ static void test_lists_legacy(void **state)
         group("bag", REP, 1),
         prim("x", REP, PQ_TYPE_INT32),
     };
-    expect_schema(e, 4, "struct<my_list:array<struct<x:array<int>>>>");
+    expect_schema(e, 4, "struct<my_list:array<struct<x:array<int> not null>>>");
 
     /* Plan levels of the 2-level primitive form. */
     pq_plan plan;
@@ -460,8 +460,9 @@ static void test_repeated_unannotated(void **state)
         group("outer", OPT, 1),
         ct(prim("tags", REP, PQ_TYPE_BYTE_ARRAY), PQ_CT_UTF8),
     };
-    expect_schema(s, 7, "struct<nums:array<int>,points:array<struct<x:double,y:double>>,"
-                        "outer:struct<tags:array<string>>>");
+    expect_schema(s, 7, "struct<nums:array<int> not null,"
+                        "points:array<struct<x:double not null,y:double>> not null,"
+                        "outer:struct<tags:array<string> not null>>");
     pq_plan plan;
     pq_schema *tree;
     assert_int_equal(plan_of(s, 7, false, &plan, &tree), 0);
@@ -501,7 +502,8 @@ static void test_list_of_lists_and_maps(void **state)
         prim("key", REQ, PQ_TYPE_INT32),
         prim("value", REQ, PQ_TYPE_DOUBLE),
     };
-    expect_schema(s, 14, "struct<ll:array<array<bigint>>,m:map<string,int>,old:map<int,double>>");
+    expect_schema(s, 14, "struct<ll:array<array<bigint>>,m:map<string,int>,"
+                         "old:map<int,double> not null>");
     pq_plan plan;
     pq_schema *tree;
     assert_int_equal(plan_of(s, 14, false, &plan, &tree), 0);
@@ -592,7 +594,7 @@ static void test_field_ids_and_projection(void **state)
     assert_int_equal(pq_plan_from_schema(&plan, tree, NULL, cols, 2), 0);
     dbuf b = DBUF_INIT;
     dtype_format(plan.schema, &b);
-    assert_string_equal(dbuf_cstr(&b), "struct<S:struct<b:string>,x.y:double>");
+    assert_string_equal(dbuf_cstr(&b), "struct<S:struct<b:string>,`x.y`:double>");
     dbuf_free(&b);
     assert_int_equal(plan.num_leaves, 2);
     assert_int_equal(plan.leaves[0]->column, 2);
@@ -639,6 +641,13 @@ static const pq_schema_element *find_elem(const pq_schema_out *so, const char *n
     return NULL;
 }
 
+static dtype *annot(dtype *t, dtype_annot a)
+{
+    dtype *r = dtype_with_annot(t, a);
+    dtype_unref(t);
+    return r;
+}
+
 static dtype *all_types_schema(void)
 {
     dfield le = fld("element", dtype_new(DT_INT32), true);
@@ -668,15 +677,15 @@ static dtype *all_types_schema(void)
         fld("ts", dtype_new_timestamp(DT_UNIT_MICRO, true), true),
         fld("ntz", dtype_new_timestamp(DT_UNIT_MICRO, false), true),
         fld("tsn", dtype_new_timestamp(DT_UNIT_NANO, true), true),
-        fld("i96", dtype_with_annot(dtype_new_timestamp(DT_UNIT_NANO, true), DT_ANNOT_INT96),
+        fld("i96", annot(dtype_new_timestamp(DT_UNIT_NANO, true), DT_ANNOT_INT96),
             true),
         fld("s", dtype_new(DT_STRING), true),
-        fld("json", dtype_with_annot(dtype_new(DT_STRING), DT_ANNOT_JSON), true),
-        fld("enum", dtype_with_annot(dtype_new(DT_STRING), DT_ANNOT_ENUM), true),
+        fld("json", annot(dtype_new(DT_STRING), DT_ANNOT_JSON), true),
+        fld("enum", annot(dtype_new(DT_STRING), DT_ANNOT_ENUM), true),
         fld("bin", dtype_new(DT_BINARY), true),
-        fld("bson", dtype_with_annot(dtype_new(DT_BINARY), DT_ANNOT_BSON), true),
+        fld("bson", annot(dtype_new(DT_BINARY), DT_ANNOT_BSON), true),
         fld("fb", dtype_new_fixed_binary(5), true),
-        fld("uuid", dtype_with_annot(dtype_new_fixed_binary(16), DT_ANNOT_UUID), true),
+        fld("uuid", annot(dtype_new_fixed_binary(16), DT_ANNOT_UUID), true),
         fld("nul", dtype_new(DT_NULL), true),
         fld("lst", dtype_new_list(le), true),
         fld("mp", dtype_new_map(dtype_new(DT_STRING), dtype_new(DT_INT64), true), true),
