@@ -210,7 +210,7 @@ static int asm_leaf(actx *c, const pq_node *n, dvec *v)
 {
     const pq_leaf_data *L = &c->leaves[n->first_leaf];
     const uint8_t *flags;
-    int64_t count, valid, base = v->length;
+    int64_t count = 0, valid = 0, base = v->length;
     int rc = scan_slots(c, n, L, &flags, &count, &valid);
     if (rc)
         return rc;
@@ -303,7 +303,7 @@ static int asm_struct(actx *c, const pq_node *n, dvec *v)
 {
     const pq_leaf_data *L = &c->leaves[n->first_leaf];
     const uint8_t *flags;
-    int64_t count, valid, base = v->length;
+    int64_t count = 0, valid = 0, base = v->length;
     int rc = scan_slots(c, n, L, &flags, &count, &valid);
     if (rc || (rc = dvec_reserve(v, count)) || (rc = put_validity(v, base, flags, count, valid)))
         return rc;
