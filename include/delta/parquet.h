@@ -105,6 +105,16 @@ DELTA_EXTERN int delta_parquet_reader_stream(delta_parquet_reader *r,
 /** Rows in the file (from its footer). */
 DELTA_EXTERN int64_t delta_parquet_reader_num_rows(const delta_parquet_reader *r);
 
+/**
+ * The file's key-value metadata, as arrays shaped like the kv_keys,
+ * kv_values and num_kv of delta_parquet_write_options (so a rewrite can
+ * pass them on unchanged). A key without a value has a NULL value. The
+ * arrays and strings are borrowed: valid until delta_parquet_reader_free.
+ */
+DELTA_EXTERN int delta_parquet_reader_metadata(delta_parquet_reader *r,
+                                               const char *const **keys,
+                                               const char *const **values, size_t *num_kv);
+
 /** Frees the reader (NULL is fine). Streams started from it must be
  *  released first. */
 DELTA_EXTERN void delta_parquet_reader_free(delta_parquet_reader *r);

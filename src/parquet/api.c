@@ -16,6 +16,8 @@
 
 struct delta_parquet_reader {
     pq_reader *r;
+    const char **kv_keys, **kv_values; /* built on first request */
+    size_t num_kv;
 };
 
 struct delta_parquet_writer {
@@ -80,10 +82,41 @@ int64_t delta_parquet_reader_num_rows(const delta_parquet_reader *r)
     return r ? pq_reader_num_rows(r->r) : 0;
 }
 
+int delta_parquet_reader_metadata(delta_parquet_reader *r, const char *const **keys,
+                                  const char *const **values, size_t *num_kv)
+{
+    if (!r || !keys || !values || !num_kv)
+        return delta_error_set(DELTA_EINVAL, "delta_parquet_reader_metadata: NULL argument");
+    const pq_file_meta *m = pq_reader_metadata(r->r);
+    if (!r->kv_keys && m->num_key_value_metadata) {
+        size_t n = m->num_key_value_metadata;
+        const char **k = delta_calloc(n, sizeof(*k)), **v = delta_calloc(n, sizeof(*v));
+        if (!k || !v) {
+            delta_free(k);
+            delta_free(v);
+            return DELTA_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const pq_key_value *kv = &m->key_value_metadata[i];
+            k[i] = kv->key.ptr ? kv->key.ptr : "";
+            v[i] = kv->has_value ? (kv->value.ptr ? kv->value.ptr : "") : NULL;
+        }
+        r->kv_keys = k;
+        r->kv_values = v;
+        r->num_kv = n;
+    }
+    *keys = r->kv_keys;
+    *values = r->kv_values;
+    *num_kv = r->num_kv;
+    return 0;
+}
+
 void delta_parquet_reader_free(delta_parquet_reader *r)
 {
     if (!r)
         return;
+    delta_free(r->kv_keys);
+    delta_free(r->kv_values);
     pq_reader_free(r->r);
     delta_free(r);
 }

@@ -424,6 +424,39 @@ static void test_rewrite_keeps_metadata(void **state)
     pq_writer_free(w);
     dvec_unref(rb);
     pq_reader_free(r);
+
+    /* the public reader hands the key-value metadata to a rewrite */
+    delta_parquet_reader *pr;
+    assert_int_equal(delta_parquet_reader_open(&pr, s, "a.parquet", NULL), 0);
+    const char *const *k, *const *v;
+    size_t nkv;
+    assert_int_equal(delta_parquet_reader_metadata(pr, &k, &v, &nkv), 0);
+    assert_int_equal(nkv, 2);
+    assert_string_equal(k[0], "origin");
+    assert_string_equal(v[0], "test");
+    assert_string_equal(k[1], "flag");
+    assert_null(v[1]);
+    delta_parquet_write_options wo = DELTA_PARQUET_WRITE_OPTIONS_INIT;
+    wo.kv_keys = k;
+    wo.kv_values = v;
+    wo.num_kv = nkv;
+    assert_int_equal(write_public(s, "c.parquet", schema, &b, 1, &wo), 0);
+    delta_parquet_reader_free(pr);
+    assert_int_equal(delta_parquet_reader_open(&pr, s, "c.parquet", NULL), 0);
+    assert_int_equal(delta_parquet_reader_metadata(pr, &k, &v, &nkv), 0);
+    assert_int_equal(nkv, 2);
+    assert_string_equal(k[1], "flag");
+    assert_null(v[1]);
+    struct ArrowSchema as;
+    dfield pf;
+    assert_int_equal(delta_parquet_reader_schema(pr, &as), 0);
+    assert_int_equal(dtype_import(&as, &pf), 0);
+    as.release(&as);
+    /* the UUID/JSON annotations survive the Arrow schema */
+    assert_int_equal(pf.type->fields[0].type->fields[1].type->annot, DT_ANNOT_UUID);
+    assert_int_equal(pf.type->fields[0].type->fields[0].type->annot, DT_ANNOT_JSON);
+    dfield_clear(&pf);
+    delta_parquet_reader_free(pr);
     dvec_unref(b);
     dtype_unref(schema);
     delta_store_free(s);
