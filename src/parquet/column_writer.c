@@ -81,6 +81,7 @@ struct pq_column_writer {
     uint32_t *dict_off, *dict_hash; /* per entry: offset in dict_vals; hash */
     size_t dict_cap;
     uint64_t plain_equiv; /* PLAIN size of the values sent through the dictionary */
+    uint64_t page_plain;  /* the same, for the current page */
 
     /* the chunk */
     dbuf chunk, dict_page;
@@ -237,6 +238,11 @@ void pq_column_writer_free(pq_column_writer *cw)
     dbuf_free(&cw->ci_buf);
     dbuf_free(&cw->oi_buf);
     delta_free(cw);
+}
+
+int pq_column_writer_error(const pq_column_writer *cw)
+{
+    return cw->err;
 }
 
 const char *pq_column_writer_path(const pq_column_writer *cw)
@@ -546,8 +552,11 @@ static bool dict_pays_off(const pq_column_writer *cw)
 static size_t page_estimate(const pq_column_writer *cw)
 {
     size_t lev = cw->def_buf.len + cw->rep_buf.len;
+    /* Until the dictionary has proven itself the page may still become
+     * PLAIN, so it is sized as PLAIN. */
     if (cw->mode == MODE_DICT)
-        return lev + (cw->idx_n * dict_bit_width(cw) + 7) / 8;
+        return lev + (cw->dict_used ? (cw->idx_n * dict_bit_width(cw) + 7) / 8
+                                    : (size_t)cw->page_plain);
     if (cw->type == PQ_TYPE_BOOLEAN)
         return lev + (cw->val_buf.len + 7) / 8;
     return lev + cw->val_buf.len;
@@ -749,6 +758,7 @@ static int flush_page(pq_column_writer *cw)
     cw->want_flush = false;
     cw->page_levels = cw->page_values = cw->page_rows = 0;
     cw->idx_n = 0;
+    cw->page_plain = 0;
     dbuf_reset(&cw->def_buf);
     dbuf_reset(&cw->rep_buf);
     dbuf_reset(&cw->val_buf);
@@ -775,6 +785,7 @@ static int put_values(pq_column_writer *cw, const uint8_t *v, const int32_t *off
         cw->idx_cap = cap;
     }
     uint32_t *out = cw->idx + cw->idx_n;
+    uint64_t before = cw->plain_equiv - cw->page_plain;
     switch (cw->type) {
     case PQ_TYPE_INT32:
     case PQ_TYPE_FLOAT:
@@ -798,6 +809,7 @@ static int put_values(pq_column_writer *cw, const uint8_t *v, const int32_t *off
     if (rc)
         return rc;
     cw->idx_n += k;
+    cw->page_plain = cw->plain_equiv - before;
     if (dict_bytes(cw) > cw->o.dictionary_size_limit) {
         cw->want_fallback = true;
         cw->want_flush = true;
@@ -831,7 +843,19 @@ int pq_column_writer_write(pq_column_writer *cw, size_t num_levels, const int16_
     while (pos < num_levels) {
         if (cw->want_flush && (!rep || rep[pos] == 0) && (rc = flush_page(cw)))
             return fail(cw, rc);
-        size_t end = pos + (num_levels - pos < STEP ? num_levels - pos : STEP);
+        /* Step size: what should still fit in the page at the current
+         * bytes per level (small at a page's start), so page sizes
+         * overshoot their target by little. */
+        size_t lim = STEP;
+        if (cw->page_levels) {
+            size_t est = page_estimate(cw), per = est / cw->page_levels + 1;
+            size_t left = cw->o.page_size_bytes > est ? cw->o.page_size_bytes - est : 0;
+            if (left / per + 1 < lim)
+                lim = left / per + 1;
+        } else {
+            lim = 256;
+        }
+        size_t end = pos + (num_levels - pos < lim ? num_levels - pos : lim);
         size_t room = cw->o.page_max_rows > cw->page_rows ? cw->o.page_max_rows - cw->page_rows
                                                           : 0;
         size_t rows;
@@ -1138,6 +1162,7 @@ void pq_column_writer_reset(pq_column_writer *cw)
     dbuf_reset(&cw->rep_buf);
     dbuf_reset(&cw->val_buf);
     cw->idx_n = 0;
+    cw->page_plain = 0;
     cw->page_levels = cw->page_values = cw->page_rows = 0;
     pq_stats_reset(&cw->page_stats);
     pq_stats_reset(&cw->chunk_stats);
