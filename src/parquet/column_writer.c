@@ -598,6 +598,9 @@ static int size_check(size_t n, const char *what)
     return 0;
 }
 
+static bool stats_from_dict(const pq_column_writer *cw);
+static int dict_page_stats(pq_column_writer *cw);
+
 static int flush_page(pq_column_writer *cw)
 {
     if (cw->page_levels == 0)
@@ -606,6 +609,8 @@ static int flush_page(pq_column_writer *cw)
     if (cw->max_rep && (rc = pq_rle_enc_finish(&cw->rep_enc)))
         return rc;
     if (cw->max_def && (rc = pq_rle_enc_finish(&cw->def_enc)))
+        return rc;
+    if (stats_from_dict(cw) && (rc = dict_page_stats(cw)))
         return rc;
     if (cw->mode == MODE_DICT && !cw->dict_used && !dict_pays_off(cw)) {
         if ((rc = page_to_plain(cw)))
@@ -767,9 +772,43 @@ static int flush_page(pq_column_writer *cw)
 
 /* ------------------------------------------------------------ write */
 
+/* Byte-string types in dictionary mode take their page statistics from
+ * the distinct entries the page references (computed when it ends), which
+ * costs a few comparisons per entry instead of two per value. */
+static bool stats_from_dict(const pq_column_writer *cw)
+{
+    return cw->mode == MODE_DICT &&
+           (cw->type == PQ_TYPE_BYTE_ARRAY || cw->type == PQ_TYPE_FIXED_LEN_BYTE_ARRAY);
+}
+
+static int dict_page_stats(pq_column_writer *cw)
+{
+    if (cw->idx_n == 0 || cw->page_stats.kind == PQ_SORT_NONE)
+        return 0;
+    uint8_t *seen = delta_calloc(cw->dict_count, 1);
+    if (!seen)
+        return DELTA_ENOMEM;
+    for (size_t i = 0; i < cw->idx_n; i++)
+        seen[cw->idx[i]] = 1;
+    int rc = 0;
+    for (size_t e = 0; e < cw->dict_count && !rc; e++) {
+        if (!seen[e])
+            continue;
+        if (cw->type == PQ_TYPE_BYTE_ARRAY) {
+            const uint8_t *p = cw->dict_vals.data + cw->dict_off[e];
+            int32_t off[2] = {0, (int32_t)pq_ld32(p)};
+            rc = pq_stats_update(&cw->page_stats, p + 4, off, 1);
+        } else {
+            rc = pq_stats_update(&cw->page_stats, cw->dvals + e * cw->width, NULL, 1);
+        }
+    }
+    delta_free(seen);
+    return rc;
+}
+
 static int put_values(pq_column_writer *cw, const uint8_t *v, const int32_t *off, size_t k)
 {
-    int rc = pq_stats_update(&cw->page_stats, v, off, k);
+    int rc = stats_from_dict(cw) ? 0 : pq_stats_update(&cw->page_stats, v, off, k);
     if (rc)
         return rc;
     if (cw->mode == MODE_PLAIN)
@@ -891,14 +930,19 @@ int pq_column_writer_write(pq_column_writer *cw, size_t num_levels, const int16_
                 uint16_t d = (uint16_t)def[i];
                 bad |= d > max_def;
                 k += d == max_def;
-                tmp[i - pos] = d;
             }
             if (bad) {
                 for (size_t i = pos; i < end; i++)
                     if ((uint16_t)def[i] > max_def)
                         return invalid(cw, "definition level out of range", i);
             }
-            pq_rle_enc_put_batch(&cw->def_enc, tmp, end - pos);
+            if (k == end - pos) { /* no nulls: one run */
+                pq_rle_enc_put_repeat(&cw->def_enc, max_def, k);
+            } else {
+                for (size_t i = pos; i < end; i++)
+                    tmp[i - pos] = (uint16_t)def[i];
+                pq_rle_enc_put_batch(&cw->def_enc, tmp, end - pos);
+            }
         }
         if (k) {
             if (!values || (cw->type == PQ_TYPE_BYTE_ARRAY && !offsets))
@@ -926,13 +970,11 @@ static int build_dict_page(pq_column_writer *cw)
 {
     dbuf *body = &cw->body;
     dbuf_reset(body);
-    const uint8_t *src;
-    size_t len;
+    const uint8_t *src = cw->dict_vals.data;
+    size_t len = cw->dict_vals.len;
     int rc = 0;
     switch (cw->type) {
     case PQ_TYPE_BYTE_ARRAY:
-        src = cw->dict_vals.data;
-        len = cw->dict_vals.len;
         break;
     case PQ_TYPE_INT32:
         rc = pq_plain_encode_int32(body, (const int32_t *)(const void *)cw->dvals,
