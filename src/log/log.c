@@ -117,8 +117,10 @@ int dlog_list(delta_store *table, int64_t start_version, dlog_listing *out)
     if (start_version >= 0)
         snprintf(after, sizeof after, DLOG_DIR "%020lld", (long long)start_version);
     int rc = delta_store_list(table, DLOG_DIR, start_version >= 0 ? after : NULL, 0, &objs);
-    if (rc)
+    if (rc) {
+        delta_object_list_free(&objs);
         return delta_error_prefix(rc, "listing %s" DLOG_DIR ": ", delta_store_uri(table));
+    }
     out->listed_from_start = start_version < 0;
     if (objs.count == 0) {
         delta_object_list_free(&objs);

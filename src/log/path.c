@@ -150,7 +150,9 @@ int dlog_canonical_path(const char *root_local, const char *raw, dbuf *out)
         remote = true;
     }
     if ((rc = dstr_percent_decode(&dec, p))) {
-        rc = delta_error_set(DELTA_ECORRUPT, "file path '%s': malformed percent-escape", raw);
+        if (rc == DELTA_EINVAL)
+            rc = delta_error_set(DELTA_ECORRUPT, "file path '%s': malformed percent-escape",
+                                 raw);
         goto done;
     }
     if (dec.err) {

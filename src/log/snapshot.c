@@ -585,8 +585,10 @@ static int open_version(dlog_snapshot **out, delta_store *table, int64_t version
         delta_error_clear();
         if ((rc = dlog_list(table, -1, l)))
             return rc;
-        if ((rc = dlog_segment_build(l, version, -1, &seg)))
+        if ((rc = dlog_segment_build(l, version, -1, &seg))) {
+            dlog_listing_free(l);
             return rc;
+        }
     }
     char *skipped_reason = NULL;
     int64_t skipped = -1;
