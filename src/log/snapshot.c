@@ -479,6 +479,8 @@ static int snapshot_timestamp(dlog_snapshot *s, const dlog_listing *l)
 static int check_snapshot(dlog_snapshot *s, const dlog_snapshot_opts *o)
 {
     const char *uri = delta_store_uri(s->store);
+    if (o->unchecked)
+        return 0;
     if (s->protocol.min_reader_version < 1)
         return delta_error_set(DELTA_ECORRUPT,
                                "table %s version %lld: the log has no protocol action", uri,
@@ -488,7 +490,7 @@ static int check_snapshot(dlog_snapshot *s, const dlog_snapshot_opts *o)
                                "table %s version %lld: the log has no metaData action", uri,
                                (long long)s->version);
     int rc;
-    if (!o->no_protocol_check && (rc = dlog_protocol_check_read(&s->protocol)))
+    if ((rc = dlog_protocol_check_read(&s->protocol)))
         return delta_error_prefix(rc, "table %s: ", uri);
     if ((rc = dlog_schema_parse(&s->schema, s->metadata.schema_string,
                                 strlen(s->metadata.schema_string))))

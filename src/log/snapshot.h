@@ -52,7 +52,9 @@ typedef struct dlog_snapshot_opts {
     int64_t at_version;      /* -1: latest */
     bool has_timestamp;      /* time travel by commit timestamp */
     int64_t at_timestamp_ms; /* newest commit with timestamp <= this */
-    bool no_protocol_check;  /* skip the reader protocol check (tools) */
+    bool unchecked;          /* replay only: no protocol, metadata or schema
+                              * checks (log inspection tools, tests); schema
+                              * may then be NULL */
 } dlog_snapshot_opts;
 
 #define DLOG_SNAPSHOT_OPTS_INIT {DLOG_SNAPSHOT_OPTS_VERSION, -1, false, 0, false}
@@ -65,7 +67,8 @@ typedef struct dlog_snapshot {
     bool timestamp_is_ict;       /* from inCommitTimestamp, else file mtime */
     dlog_protocol protocol;
     dlog_metadata metadata;
-    dtype *schema;               /* STRUCT, from metadata.schema_string */
+    dtype *schema;               /* STRUCT, from metadata.schema_string (NULL
+                                  * only when opened unchecked) */
     dlog_cm_mode column_mapping;
     dmap *files;                 /* key -> dlog_live_file* */
     dmap *tombstones;            /* key -> dlog_tombstone* */
