@@ -619,7 +619,10 @@ static int open_version(dlog_snapshot **out, delta_store *table, int64_t version
         }
     }
     dlog_segment_free(&seg);
-    if (rc && first_rc) {
+    if (rc && first_rc && rc != DELTA_EIO && rc != DELTA_ENOMEM) {
+        /* Nothing below the checkpoint reconstructs the version: the
+         * checkpoint's own error is the one to report. Storage and memory
+         * failures on the way are reported as themselves. */
         rc = delta_error_set(first_rc, "%s", skipped_reason ? skipped_reason : "");
     } else if (rc == 0 && skipped >= 0) {
         (*out)->skipped_checkpoint = skipped;

@@ -650,6 +650,40 @@ static void test_out_of_memory(void **state)
     delta_store_free(s);
 }
 
+/* A storage failure at any operation is reported (EIO), never a wrong
+ * snapshot; failures on the _last_checkpoint hint path fall back. */
+static void test_io_faults(void **state)
+{
+    (void)state;
+    delta_store *inner = mem_store();
+    commit(inner, 0, PROTO, META, ADD("a"), ADD("b"), NULL);
+    commit(inner, 1, REMOVE("a"), ADD("c"), NULL);
+    put_text(inner, "_delta_log/00000000000000000001.checkpoint.parquet", "PAR1");
+    put_text(inner, "_delta_log/_last_checkpoint", "{\"version\":1}");
+    for (uint64_t n = 1;; n++) {
+        delta_store *f = NULL;
+        assert_int_equal(delta_store_fault_wrap(&f, inner, DELTA_FAULT_FAIL_ONCE, n), 0);
+        dlog_snapshot *snap = NULL;
+        int rc = dlog_snapshot_open(&snap, f, NULL);
+        delta_fault_stats st;
+        delta_store_fault_stats(f, &st);
+        if (rc == 0) {
+            assert_int_equal(snap->version, 1);
+            assert_int_equal(dlog_snapshot_num_files(snap), 2);
+            assert_non_null(dlog_snapshot_find_file(snap, "c", NULL));
+            dlog_snapshot_free(snap);
+        } else {
+            assert_int_equal(rc, DELTA_EIO);
+            assert_null(snap);
+        }
+        delta_store_free(f);
+        if (st.failed == 0)
+            break; /* the trigger was past the last operation */
+        assert_true(n < 100);
+    }
+    delta_store_free(inner);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_time_travel_mtime),
         cmocka_unit_test(test_cleaned_up_and_checkpoints),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_io_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
