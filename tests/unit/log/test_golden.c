@@ -32,11 +32,6 @@
 #include "core/alloc.h"
 #include "core/error.h"
 
-/* Until the columnar layer's types.c is in the library. */
-#if !__has_include("../../../src/columnar/types.c")
-#include "log/types_stub.h"
-#endif
-
 #include "log/path.h"
 #include "log/snapshot.h"
 
