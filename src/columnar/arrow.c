@@ -70,10 +70,10 @@ static const char *unit_char(dtime_unit u)
 static void format_of(const dtype *t, dbuf *b)
 {
     static const char simple[] = {
-        [DT_NULL] = 'n',    [DT_BOOL] = 'b',    [DT_INT8] = 'c',    [DT_INT16] = 's',
-        [DT_INT32] = 'i',   [DT_INT64] = 'l',   [DT_UINT8] = 'C',   [DT_UINT16] = 'S',
-        [DT_UINT32] = 'I',  [DT_UINT64] = 'L',  [DT_FLOAT16] = 'e', [DT_FLOAT32] = 'f',
-        [DT_FLOAT64] = 'g', [DT_STRING] = 'u',  [DT_BINARY] = 'z',
+        [DT_NULL] = 'n',    [DT_BOOL] = 'b',   [DT_INT8] = 'c',    [DT_INT16] = 's',
+        [DT_INT32] = 'i',   [DT_INT64] = 'l',  [DT_UINT8] = 'C',   [DT_UINT16] = 'S',
+        [DT_UINT32] = 'I',  [DT_UINT64] = 'L', [DT_FLOAT16] = 'e', [DT_FLOAT32] = 'f',
+        [DT_FLOAT64] = 'g', [DT_STRING] = 'u', [DT_BINARY] = 'z',
     };
     switch (t->id) {
     case DT_DECIMAL: dbuf_printf(b, "d:%u,%u", t->precision, t->scale); break;
@@ -110,7 +110,7 @@ int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSc
     p->name = delta_strdup(name ? name : "");
     if (!p->format || !p->name)
         goto oom;
-    const char *ext = t->annot == DT_ANNOT_UUID ? "arrow.uuid"
+    const char *ext = t->annot == DT_ANNOT_UUID   ? "arrow.uuid"
                       : t->annot == DT_ANNOT_JSON ? "arrow.json"
                                                   : NULL;
     if (ext) {
@@ -181,8 +181,7 @@ static int read_meta(const struct ArrowSchema *s, meta_info *mi)
         if (kl < 0 || vl < 0)
             return delta_error_set(DELTA_ECORRUPT, "Arrow schema '%s': malformed metadata",
                                    s->name ? s->name : "");
-        if (kl == 20 && memcmp(k, "ARROW:extension:name", 20) == 0 &&
-            (size_t)vl < sizeof mi->ext) {
+        if (kl == 20 && memcmp(k, "ARROW:extension:name", 20) == 0 && (size_t)vl < sizeof mi->ext) {
             memcpy(mi->ext, v, (size_t)vl);
             mi->ext[vl] = '\0';
         } else if (kl == 16 && memcmp(k, "PARQUET:field_id", 16) == 0 && vl > 0 && vl < 12) {
@@ -221,13 +220,17 @@ static dtime_unit unit_of(char c, bool *ok)
 static int check_children(const struct ArrowSchema *s, int64_t want)
 {
     if (s->n_children != want || (want && !s->children))
-        return delta_error_set(DELTA_ECORRUPT, "Arrow column '%s' (format '%s') has %lld children, "
-                               "expected %lld", s->name ? s->name : "", s->format,
-                               (long long)s->n_children, (long long)want);
+        return delta_error_set(DELTA_ECORRUPT,
+                               "Arrow column '%s' (format '%s') has %lld children, "
+                               "expected %lld",
+                               s->name ? s->name : "", s->format, (long long)s->n_children,
+                               (long long)want);
     for (int64_t i = 0; i < want; i++)
         if (!s->children[i] || !s->children[i]->release)
-            return delta_error_set(DELTA_ECORRUPT, "Arrow column '%s': child %lld is missing or "
-                                   "released", s->name ? s->name : "", (long long)i);
+            return delta_error_set(DELTA_ECORRUPT,
+                                   "Arrow column '%s': child %lld is missing or "
+                                   "released",
+                                   s->name ? s->name : "", (long long)i);
     return 0;
 }
 
@@ -243,11 +246,14 @@ static int import_type(const struct ArrowSchema *s, dtype **out)
         return unsupported(s, "dictionary-encoded");
     dtype *t = NULL;
     if (f[1] == '\0') {
-        static const struct { char c; dtype_id id; } simple[] = {
-            {'n', DT_NULL},    {'b', DT_BOOL},    {'c', DT_INT8},    {'s', DT_INT16},
-            {'i', DT_INT32},   {'l', DT_INT64},   {'C', DT_UINT8},   {'S', DT_UINT16},
-            {'I', DT_UINT32},  {'L', DT_UINT64},  {'e', DT_FLOAT16}, {'f', DT_FLOAT32},
-            {'g', DT_FLOAT64}, {'u', DT_STRING},  {'z', DT_BINARY},
+        static const struct {
+            char c;
+            dtype_id id;
+        } simple[] = {
+            {'n', DT_NULL},    {'b', DT_BOOL},   {'c', DT_INT8},    {'s', DT_INT16},
+            {'i', DT_INT32},   {'l', DT_INT64},  {'C', DT_UINT8},   {'S', DT_UINT16},
+            {'I', DT_UINT32},  {'L', DT_UINT64}, {'e', DT_FLOAT16}, {'f', DT_FLOAT32},
+            {'g', DT_FLOAT64}, {'u', DT_STRING}, {'z', DT_BINARY},
         };
         bool found = false;
         for (size_t i = 0; i < sizeof simple / sizeof simple[0] && !found; i++) {
@@ -316,8 +322,11 @@ static int import_type(const struct ArrowSchema *s, dtype **out)
             return rc;
         const struct ArrowSchema *e = s->children[0];
         if (!e->format || strcmp(e->format, "+s") != 0 || (rc = check_children(e, 2)))
-            return rc ? rc : delta_error_set(DELTA_ECORRUPT, "Arrow map '%s': entries are not "
-                                             "a struct of key and value", s->name ? s->name : "");
+            return rc ? rc
+                      : delta_error_set(DELTA_ECORRUPT,
+                                        "Arrow map '%s': entries are not "
+                                        "a struct of key and value",
+                                        s->name ? s->name : "");
         dfield k, v;
         if ((rc = dtype_import(e->children[0], &k)))
             return rc;
@@ -525,8 +534,10 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
     if (!a || !a->release)
         return import_corrupt(path, "missing or released array");
     if (a->dictionary)
-        return delta_error_set(DELTA_EUNSUPPORTED, "Arrow array %s: dictionary-encoded arrays "
-                               "are not supported", path);
+        return delta_error_set(DELTA_EUNSUPPORTED,
+                               "Arrow array %s: dictionary-encoded arrays "
+                               "are not supported",
+                               path);
     int nb = expected_buffers(t);
     if (a->n_buffers != nb && !(t->id == DT_NULL && a->n_buffers == 1))
         return import_corrupt(path, "%lld buffers, expected %d", (long long)a->n_buffers, nb);
@@ -537,9 +548,11 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
         return import_corrupt(path, "%lld children, expected %u", (long long)a->n_children, nc);
     if (a->offset < 0 || a->length < 0 || extra < 0 || len < 0 || extra > a->length ||
         len > a->length - extra)
-        return import_corrupt(path, "rows [%lld, +%lld) outside an array of offset %lld and "
-                              "length %lld", (long long)extra, (long long)len,
-                              (long long)a->offset, (long long)a->length);
+        return import_corrupt(path,
+                              "rows [%lld, +%lld) outside an array of offset %lld and "
+                              "length %lld",
+                              (long long)extra, (long long)len, (long long)a->offset,
+                              (long long)a->length);
     int64_t eo = a->offset + extra;
     dvec *v = delta_calloc(1, sizeof *v);
     if (!v)
@@ -586,8 +599,8 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
     size_t w = dtype_byte_width(t);
     const uint8_t *b1 = nb >= 2 ? a->buffers[1] : NULL;
     if (nb >= 2 && !b1 && len > 0) {
-        rc = import_corrupt(path, "missing %s buffer",
-                            w || t->id == DT_BOOL ? "values" : "offsets");
+        rc =
+            import_corrupt(path, "missing %s buffer", w || t->id == DT_BOOL ? "values" : "offsets");
         goto fail;
     }
     if (t->id == DT_BOOL && len > 0) {
@@ -645,8 +658,7 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
         for (uint32_t i = 0; i < nc; i++) {
             char cpath[256];
             snprintf(cpath, sizeof cpath, "%s%s%s", path, *path ? "." : "", t->fields[i].name);
-            rc = import_node(h, a->children[i], t->fields[i].type, eo, len, cpath,
-                             &v->children[i]);
+            rc = import_node(h, a->children[i], t->fields[i].type, eo, len, cpath, &v->children[i]);
             if (rc)
                 goto fail;
             v->num_children = i + 1;
@@ -847,7 +859,7 @@ int dstream_import(struct ArrowArrayStream *in, dstream **out)
     dfield_clear(&f);
     if (p->schema->id != DT_STRUCT) {
         rc = delta_error_set(DELTA_EUNSUPPORTED, "Arrow stream of non-struct type: only record "
-                             "batches are supported");
+                                                 "batches are supported");
         goto fail;
     }
     p->base.schema = p->schema;

@@ -351,3 +351,33 @@ int dstr_percent_encode(dbuf *out, const char *s, const char *keep)
     dbuf_append(out, run, (size_t)(p - run));
     return out->err;
 }
+
+int dstr_json_quote(dbuf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+    dbuf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        dbuf_append(out, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': dbuf_puts(out, "\\\""); break;
+        case '\\': dbuf_puts(out, "\\\\"); break;
+        case '\n': dbuf_puts(out, "\\n"); break;
+        case '\r': dbuf_puts(out, "\\r"); break;
+        case '\t': dbuf_puts(out, "\\t"); break;
+        case '\b': dbuf_puts(out, "\\b"); break;
+        case '\f': dbuf_puts(out, "\\f"); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            dbuf_append(out, esc, sizeof esc);
+        }
+        }
+    }
+    dbuf_append(out, s + run, len - run);
+    dbuf_putc(out, '"');
+    return out->err;
+}

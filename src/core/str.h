@@ -51,4 +51,10 @@ int dstr_percent_decode(dbuf *out, const char *s);
  * error. */
 int dstr_percent_encode(dbuf *out, const char *s, const char *keep);
 
+/* Appends s[0..len) as a JSON string literal with its quotes: the quote,
+ * the backslash and control characters are escaped (\n, \t, ... or
+ * \u00XX); other bytes, UTF-8 included, are copied as they are. Returns
+ * out's sticky error. */
+int dstr_json_quote(dbuf *out, const char *s, size_t len);
+
 #endif

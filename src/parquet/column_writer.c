@@ -81,6 +81,7 @@ struct pq_column_writer {
     uint32_t *dict_off, *dict_hash; /* per entry: offset in dict_vals; hash */
     size_t dict_cap;
     uint64_t plain_equiv; /* PLAIN size of the values sent through the dictionary */
+    uint64_t page_plain;  /* the same, for the current page */
 
     /* the chunk */
     dbuf chunk, dict_page;
@@ -237,6 +238,11 @@ void pq_column_writer_free(pq_column_writer *cw)
     dbuf_free(&cw->ci_buf);
     dbuf_free(&cw->oi_buf);
     delta_free(cw);
+}
+
+int pq_column_writer_error(const pq_column_writer *cw)
+{
+    return cw->err;
 }
 
 const char *pq_column_writer_path(const pq_column_writer *cw)
@@ -546,8 +552,11 @@ static bool dict_pays_off(const pq_column_writer *cw)
 static size_t page_estimate(const pq_column_writer *cw)
 {
     size_t lev = cw->def_buf.len + cw->rep_buf.len;
+    /* Until the dictionary has proven itself the page may still become
+     * PLAIN, so it is sized as PLAIN. */
     if (cw->mode == MODE_DICT)
-        return lev + (cw->idx_n * dict_bit_width(cw) + 7) / 8;
+        return lev + (cw->dict_used ? (cw->idx_n * dict_bit_width(cw) + 7) / 8
+                                    : (size_t)cw->page_plain);
     if (cw->type == PQ_TYPE_BOOLEAN)
         return lev + (cw->val_buf.len + 7) / 8;
     return lev + cw->val_buf.len;
@@ -589,6 +598,9 @@ static int size_check(size_t n, const char *what)
     return 0;
 }
 
+static bool stats_from_dict(const pq_column_writer *cw);
+static int dict_page_stats(pq_column_writer *cw);
+
 static int flush_page(pq_column_writer *cw)
 {
     if (cw->page_levels == 0)
@@ -597,6 +609,8 @@ static int flush_page(pq_column_writer *cw)
     if (cw->max_rep && (rc = pq_rle_enc_finish(&cw->rep_enc)))
         return rc;
     if (cw->max_def && (rc = pq_rle_enc_finish(&cw->def_enc)))
+        return rc;
+    if (stats_from_dict(cw) && (rc = dict_page_stats(cw)))
         return rc;
     if (cw->mode == MODE_DICT && !cw->dict_used && !dict_pays_off(cw)) {
         if ((rc = page_to_plain(cw)))
@@ -749,6 +763,7 @@ static int flush_page(pq_column_writer *cw)
     cw->want_flush = false;
     cw->page_levels = cw->page_values = cw->page_rows = 0;
     cw->idx_n = 0;
+    cw->page_plain = 0;
     dbuf_reset(&cw->def_buf);
     dbuf_reset(&cw->rep_buf);
     dbuf_reset(&cw->val_buf);
@@ -757,9 +772,43 @@ static int flush_page(pq_column_writer *cw)
 
 /* ------------------------------------------------------------ write */
 
+/* Byte-string types in dictionary mode take their page statistics from
+ * the distinct entries the page references (computed when it ends), which
+ * costs a few comparisons per entry instead of two per value. */
+static bool stats_from_dict(const pq_column_writer *cw)
+{
+    return cw->mode == MODE_DICT &&
+           (cw->type == PQ_TYPE_BYTE_ARRAY || cw->type == PQ_TYPE_FIXED_LEN_BYTE_ARRAY);
+}
+
+static int dict_page_stats(pq_column_writer *cw)
+{
+    if (cw->idx_n == 0 || cw->page_stats.kind == PQ_SORT_NONE)
+        return 0;
+    uint8_t *seen = delta_calloc(cw->dict_count, 1);
+    if (!seen)
+        return DELTA_ENOMEM;
+    for (size_t i = 0; i < cw->idx_n; i++)
+        seen[cw->idx[i]] = 1;
+    int rc = 0;
+    for (size_t e = 0; e < cw->dict_count && !rc; e++) {
+        if (!seen[e])
+            continue;
+        if (cw->type == PQ_TYPE_BYTE_ARRAY) {
+            const uint8_t *p = cw->dict_vals.data + cw->dict_off[e];
+            int32_t off[2] = {0, (int32_t)pq_ld32(p)};
+            rc = pq_stats_update(&cw->page_stats, p + 4, off, 1);
+        } else {
+            rc = pq_stats_update(&cw->page_stats, cw->dvals + e * cw->width, NULL, 1);
+        }
+    }
+    delta_free(seen);
+    return rc;
+}
+
 static int put_values(pq_column_writer *cw, const uint8_t *v, const int32_t *off, size_t k)
 {
-    int rc = pq_stats_update(&cw->page_stats, v, off, k);
+    int rc = stats_from_dict(cw) ? 0 : pq_stats_update(&cw->page_stats, v, off, k);
     if (rc)
         return rc;
     if (cw->mode == MODE_PLAIN)
@@ -775,6 +824,7 @@ static int put_values(pq_column_writer *cw, const uint8_t *v, const int32_t *off
         cw->idx_cap = cap;
     }
     uint32_t *out = cw->idx + cw->idx_n;
+    uint64_t before = cw->plain_equiv - cw->page_plain;
     switch (cw->type) {
     case PQ_TYPE_INT32:
     case PQ_TYPE_FLOAT:
@@ -798,6 +848,7 @@ static int put_values(pq_column_writer *cw, const uint8_t *v, const int32_t *off
     if (rc)
         return rc;
     cw->idx_n += k;
+    cw->page_plain = cw->plain_equiv - before;
     if (dict_bytes(cw) > cw->o.dictionary_size_limit) {
         cw->want_fallback = true;
         cw->want_flush = true;
@@ -831,7 +882,19 @@ int pq_column_writer_write(pq_column_writer *cw, size_t num_levels, const int16_
     while (pos < num_levels) {
         if (cw->want_flush && (!rep || rep[pos] == 0) && (rc = flush_page(cw)))
             return fail(cw, rc);
-        size_t end = pos + (num_levels - pos < STEP ? num_levels - pos : STEP);
+        /* Step size: what should still fit in the page at the current
+         * bytes per level (small at a page's start), so page sizes
+         * overshoot their target by little. */
+        size_t lim = STEP;
+        if (cw->page_levels) {
+            size_t est = page_estimate(cw), per = est / cw->page_levels + 1;
+            size_t left = cw->o.page_size_bytes > est ? cw->o.page_size_bytes - est : 0;
+            if (left / per + 1 < lim)
+                lim = left / per + 1;
+        } else {
+            lim = 256;
+        }
+        size_t end = pos + (num_levels - pos < lim ? num_levels - pos : lim);
         size_t room = cw->o.page_max_rows > cw->page_rows ? cw->o.page_max_rows - cw->page_rows
                                                           : 0;
         size_t rows;
@@ -867,14 +930,19 @@ int pq_column_writer_write(pq_column_writer *cw, size_t num_levels, const int16_
                 uint16_t d = (uint16_t)def[i];
                 bad |= d > max_def;
                 k += d == max_def;
-                tmp[i - pos] = d;
             }
             if (bad) {
                 for (size_t i = pos; i < end; i++)
                     if ((uint16_t)def[i] > max_def)
                         return invalid(cw, "definition level out of range", i);
             }
-            pq_rle_enc_put_batch(&cw->def_enc, tmp, end - pos);
+            if (k == end - pos) { /* no nulls: one run */
+                pq_rle_enc_put_repeat(&cw->def_enc, max_def, k);
+            } else {
+                for (size_t i = pos; i < end; i++)
+                    tmp[i - pos] = (uint16_t)def[i];
+                pq_rle_enc_put_batch(&cw->def_enc, tmp, end - pos);
+            }
         }
         if (k) {
             if (!values || (cw->type == PQ_TYPE_BYTE_ARRAY && !offsets))
@@ -902,13 +970,11 @@ static int build_dict_page(pq_column_writer *cw)
 {
     dbuf *body = &cw->body;
     dbuf_reset(body);
-    const uint8_t *src;
-    size_t len;
+    const uint8_t *src = cw->dict_vals.data;
+    size_t len = cw->dict_vals.len;
     int rc = 0;
     switch (cw->type) {
     case PQ_TYPE_BYTE_ARRAY:
-        src = cw->dict_vals.data;
-        len = cw->dict_vals.len;
         break;
     case PQ_TYPE_INT32:
         rc = pq_plain_encode_int32(body, (const int32_t *)(const void *)cw->dvals,
@@ -1138,6 +1204,7 @@ void pq_column_writer_reset(pq_column_writer *cw)
     dbuf_reset(&cw->rep_buf);
     dbuf_reset(&cw->val_buf);
     cw->idx_n = 0;
+    cw->page_plain = 0;
     cw->page_levels = cw->page_values = cw->page_rows = 0;
     pq_stats_reset(&cw->page_stats);
     pq_stats_reset(&cw->chunk_stats);

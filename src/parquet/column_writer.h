@@ -127,6 +127,8 @@ uint64_t pq_column_writer_levels(const pq_column_writer *cw);
 /* Encoded bytes held for the current chunk (pages plus the estimate of
  * the unfinished page and the dictionary). */
 size_t pq_column_writer_buffered_bytes(const pq_column_writer *cw);
+/* 0, or the sticky error of an earlier failed call. */
+int pq_column_writer_error(const pq_column_writer *cw);
 /* The dotted column path ("a.b.c"), valid while the writer lives. */
 const char *pq_column_writer_path(const pq_column_writer *cw);
 

@@ -234,6 +234,19 @@ static uint64_t buffered_rows(const pq_file_writer *w)
     return rows;
 }
 
+/* A column that failed poisons the file. */
+static int column_error(pq_file_writer *w)
+{
+    for (uint32_t i = 0; i < w->ncols; i++) {
+        int rc = pq_column_writer_error(w->cols[i]);
+        if (rc) {
+            w->err = rc; /* the column's message already names file and column */
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static bool anything_buffered(const pq_file_writer *w)
 {
     for (uint32_t i = 0; i < w->ncols; i++)
@@ -274,7 +287,7 @@ static int page_index_append(dbuf *b, const uint8_t *p, size_t len, int64_t *off
 
 int pq_file_writer_end_row_group(pq_file_writer *w, uint64_t num_rows)
 {
-    if (w->err)
+    if (w->err || column_error(w))
         return w->err;
     if (w->closed || !w->sw)
         return delta_error_set(DELTA_EINVAL, "Parquet file '%s': writer is closed", w->key);
@@ -352,7 +365,7 @@ int pq_file_writer_close(pq_file_writer *w)
     if (w->closed || !w->sw)
         return delta_error_set(DELTA_EINVAL, "Parquet file '%s': writer already closed",
                                w->key);
-    int rc = w->err;
+    int rc = w->err ? w->err : column_error(w);
     if (!rc && anything_buffered(w))
         rc = pq_file_writer_end_row_group(w, buffered_rows(w));
     if (rc)

@@ -47,16 +47,28 @@ static dfield field(const char *name, dtype *t, bool nullable)
 static void test_formats(void **state)
 {
     (void)state;
-    struct { dtype *t; const char *fmt; } cases[] = {
-        {dtype_new(DT_NULL), "n"},        {dtype_new(DT_BOOL), "b"},
-        {dtype_new(DT_INT8), "c"},        {dtype_new(DT_INT16), "s"},
-        {dtype_new(DT_INT32), "i"},       {dtype_new(DT_INT64), "l"},
-        {dtype_new(DT_UINT8), "C"},       {dtype_new(DT_UINT16), "S"},
-        {dtype_new(DT_UINT32), "I"},      {dtype_new(DT_UINT64), "L"},
-        {dtype_new(DT_FLOAT16), "e"},     {dtype_new(DT_FLOAT32), "f"},
-        {dtype_new(DT_FLOAT64), "g"},     {dtype_new_decimal(38, 10), "d:38,10"},
-        {dtype_new(DT_DATE32), "tdD"},    {dtype_new_time(DT_UNIT_SECOND), "tts"},
-        {dtype_new_time(DT_UNIT_MILLI), "ttm"}, {dtype_new_time(DT_UNIT_MICRO), "ttu"},
+    struct {
+        dtype *t;
+        const char *fmt;
+    } cases[] = {
+        {dtype_new(DT_NULL), "n"},
+        {dtype_new(DT_BOOL), "b"},
+        {dtype_new(DT_INT8), "c"},
+        {dtype_new(DT_INT16), "s"},
+        {dtype_new(DT_INT32), "i"},
+        {dtype_new(DT_INT64), "l"},
+        {dtype_new(DT_UINT8), "C"},
+        {dtype_new(DT_UINT16), "S"},
+        {dtype_new(DT_UINT32), "I"},
+        {dtype_new(DT_UINT64), "L"},
+        {dtype_new(DT_FLOAT16), "e"},
+        {dtype_new(DT_FLOAT32), "f"},
+        {dtype_new(DT_FLOAT64), "g"},
+        {dtype_new_decimal(38, 10), "d:38,10"},
+        {dtype_new(DT_DATE32), "tdD"},
+        {dtype_new_time(DT_UNIT_SECOND), "tts"},
+        {dtype_new_time(DT_UNIT_MILLI), "ttm"},
+        {dtype_new_time(DT_UNIT_MICRO), "ttu"},
         {dtype_new_time(DT_UNIT_NANO), "ttn"},
         {dtype_new_timestamp(DT_UNIT_SECOND, false), "tss:"},
         {dtype_new_timestamp(DT_UNIT_MILLI, false), "tsm:"},
@@ -64,7 +76,8 @@ static void test_formats(void **state)
         {dtype_new_timestamp(DT_UNIT_NANO, false), "tsn:"},
         {dtype_new_timestamp(DT_UNIT_MICRO, true), "tsu:UTC"},
         {dtype_new_timestamp(DT_UNIT_NANO, true), "tsn:UTC"},
-        {dtype_new(DT_STRING), "u"},      {dtype_new(DT_BINARY), "z"},
+        {dtype_new(DT_STRING), "u"},
+        {dtype_new(DT_BINARY), "z"},
         {dtype_new_fixed_binary(7), "w:7"},
         {dtype_new_map(dtype_new(DT_STRING), dtype_new(DT_INT8), false), "+m"},
     };
@@ -205,8 +218,8 @@ static void test_annotations_metadata(void **state)
 static void test_unsupported_schema(void **state)
 {
     (void)state;
-    const char *bad[] = {"U", "Z", "vu", "vz", "+L", "tdm", "d:10,2,256", "d:40,2", "+w:2",
-                         "tiM", "tDs", "x", "+ud:0,1", "ttx", "tsx:"};
+    const char *bad[] = {"U",    "Z",   "vu",  "vz", "+L",      "tdm", "d:10,2,256", "d:40,2",
+                         "+w:2", "tiM", "tDs", "x",  "+ud:0,1", "ttx", "tsx:"};
     dtype *i = dtype_new(DT_INT32);
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         struct ArrowSchema s;

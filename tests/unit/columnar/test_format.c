@@ -85,11 +85,28 @@ static void test_numbers(void **state)
     dvec_unref(v);
 
     v = new_vec(dtype_new(DT_FLOAT64));
-    double xs[] = {0.1, 1.0 / 3, 1e20, 123.0, -0.0, 5e-324, 1.7976931348623157e308, NAN, INFINITY,
-                   -INFINITY, 0.30000000000000004};
-    const char *txt[] = {"0.1", "0.3333333333333333", "1e+20", "123", "-0",
-                         "4.94065645841247e-324", "1.7976931348623157e+308", "NaN", "Infinity",
-                         "-Infinity", "0.30000000000000004"};
+    double xs[] = {0.1,
+                   1.0 / 3,
+                   1e20,
+                   123.0,
+                   -0.0,
+                   5e-324,
+                   1.7976931348623157e308,
+                   NAN,
+                   INFINITY,
+                   -INFINITY,
+                   0.30000000000000004};
+    const char *txt[] = {"0.1",
+                         "0.3333333333333333",
+                         "1e+20",
+                         "123",
+                         "-0",
+                         "4.94065645841247e-324",
+                         "1.7976931348623157e+308",
+                         "NaN",
+                         "Infinity",
+                         "-Infinity",
+                         "0.30000000000000004"};
     for (int i = 0; i < 11; i++)
         dvec_append_double(v, xs[i]);
     for (int i = 0; i < 11; i++) {
@@ -111,15 +128,18 @@ static void test_numbers(void **state)
     dvec_unref(v);
 
     v = new_vec(dtype_new(DT_FLOAT16));
-    uint16_t hs[] = {0x3c00, 0xc000, 0x7c00, 0xfc00, 0x7e00, 0x0001};
-    for (int i = 0; i < 6; i++)
+    uint16_t hs[] = {0x3c00, 0xc000, 0x7c00, 0xfc00, 0x7e00, 0x0001, 0x3555, 0x7bff, 0x8000};
+    for (int i = 0; i < 9; i++)
         dvec_append_fixed(v, &hs[i]);
     expect3(v, 0, "1", "1", "1");
     expect3(v, 1, "-2", "-2", "-2");
     expect3(v, 2, "Infinity", "Infinity", "\"Infinity\"");
     expect3(v, 3, "-Infinity", "-Infinity", "\"-Infinity\"");
     expect3(v, 4, "NaN", "NaN", "\"NaN\"");
-    expect3(v, 5, "5.9604645e-08", "5.9604645e-08", "5.9604645e-08");
+    expect3(v, 5, "6e-08", "6e-08", "6e-08");
+    expect3(v, 6, "0.3333", "0.3333", "0.3333");
+    expect3(v, 7, "6.55e+04", "6.55e+04", "6.55e+04"); /* shortest: halves are 32 apart there */
+    expect3(v, 8, "-0", "-0", "-0");
     dvec_unref(v);
 }
 
@@ -149,8 +169,7 @@ static void test_decimals(void **state)
     v = new_vec(dtype_new_decimal(38, 38));
     put_dec(v, (int64_t)UINT64_C(0x098a223fffffffff), INT64_C(0x4b3b4ca85a86c47a));
     expect3(v, 0, "0.99999999999999999999999999999999999999",
-            "0.99999999999999999999999999999999999999",
-            "0.99999999999999999999999999999999999999");
+            "0.99999999999999999999999999999999999999", "0.99999999999999999999999999999999999999");
     dvec_unref(v);
     v = new_vec(dtype_new_decimal(38, 0));
     put_dec(v, (int64_t)UINT64_C(0x098a223fffffffff), INT64_C(0x4b3b4ca85a86c47a));
@@ -170,7 +189,7 @@ static void test_calendar(void **state)
     (void)state;
     dvec *v = new_vec(dtype_new(DT_DATE32));
     int64_t days[] = {0, -719162, 2932896, 2932897, -719528, -719529, 19753};
-    const char *want[] = {"1970-01-01", "0001-01-01", "9999-12-31", "+10000-01-01",
+    const char *want[] = {"1970-01-01", "0001-01-01",  "9999-12-31", "+10000-01-01",
                           "0000-01-01", "-0001-12-31", "2024-01-31"};
     for (int i = 0; i < 7; i++)
         dvec_append_int(v, days[i]);
@@ -181,7 +200,11 @@ static void test_calendar(void **state)
     }
     dvec_unref(v);
 
-    struct { dtime_unit u; int64_t x; const char *want; } times[] = {
+    struct {
+        dtime_unit u;
+        int64_t x;
+        const char *want;
+    } times[] = {
         {DT_UNIT_SECOND, 3723, "01:02:03"},
         {DT_UNIT_MILLI, 3723004, "01:02:03.004"},
         {DT_UNIT_MICRO, INT64_C(3723000005), "01:02:03.000005"},
@@ -198,7 +221,12 @@ static void test_calendar(void **state)
         dvec_unref(v);
     }
 
-    struct { dtime_unit u; bool utc; int64_t x; const char *want; } ts[] = {
+    struct {
+        dtime_unit u;
+        bool utc;
+        int64_t x;
+        const char *want;
+    } ts[] = {
         {DT_UNIT_MICRO, true, INT64_C(1706700000123456), "2024-01-31T11:20:00.123456Z"},
         {DT_UNIT_MICRO, false, INT64_C(1706700000123456), "2024-01-31T11:20:00.123456"},
         {DT_UNIT_NANO, false, 1, "1970-01-01T00:00:00.000000001"},
@@ -227,7 +255,8 @@ static void test_strings_binary(void **state)
 {
     (void)state;
     dvec *v = new_vec(dtype_new(DT_STRING));
-    const char *in[] = {"plain", "a,b", "say \"hi\"", "", "line\nbreak", "a\"b\\c\n\x01\xc3\xa9",
+    const char *in[] = {"plain",   "a,b",         "say \"hi\"",
+                        "",        "line\nbreak", "a\"b\\c\n\x01\xc3\xa9",
                         "bad\xff", "tab\there"};
     for (int i = 0; i < 8; i++)
         dvec_append_bytes(v, in[i], strlen(in[i]));
@@ -265,8 +294,8 @@ static void test_strings_binary(void **state)
     dvec_unref(v);
     v = new_vec(fb);
     dvec_append_bytes(v, u, 16);
-    expect3(v, 0, "0x00112233445566778899aabbccddeeff", "ABEiM0RVZneImaq7zN3u/w==",
-            "\"ABEiM0RVZneImaq7zN3u/w==\"");
+    expect3(v, 0, "0x00112233445566778899aabbccddeeff",
+            "ABEiM0RVZneImaq7zN3u/w==", "\"ABEiM0RVZneImaq7zN3u/w==\"");
     dvec_unref(v);
 
     v = new_vec(dtype_new(DT_NULL));

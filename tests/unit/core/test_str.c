@@ -439,6 +439,19 @@ static void test_percent_round_trip(void **state)
     }
 }
 
+static void test_json_quote(void **state)
+{
+    (void)state;
+    dbuf b = DBUF_INIT;
+    const char in[] = "a\"b\\c\n\t\x01\x1f" "\xc3\xa9" "\0z";
+    assert_int_equal(dstr_json_quote(&b, in, sizeof in - 1), 0);
+    assert_string_equal(dbuf_cstr(&b), "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\xc3\xa9\\u0000z\"");
+    dbuf_reset(&b);
+    assert_int_equal(dstr_json_quote(&b, "", 0), 0);
+    assert_string_equal(dbuf_cstr(&b), "\"\"");
+    dbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_parse_double_locale),
         cmocka_unit_test(test_parse_bool),
         cmocka_unit_test(test_percent_decode),
+        cmocka_unit_test(test_json_quote),
         cmocka_unit_test_teardown(test_percent_encode, reset_injection),
         cmocka_unit_test_setup(test_percent_round_trip, setup_seed),
     };
