@@ -20,6 +20,7 @@
 #include "core/error.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,23 @@ static void meta_put(dbuf *b, const char *s)
     dbuf_append(b, s, (size_t)n);
 }
 
-int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSchema *out)
+/* Annotations without an Arrow extension type travel under this metadata
+ * key, so a Parquet file read and written again through Arrow keeps them;
+ * other consumers ignore it. */
+#define ANNOT_KEY "libdelta:annotation"
+
+static const char *annot_tag(dtype_annot a)
+{
+    switch (a) {
+    case DT_ANNOT_ENUM: return "enum";
+    case DT_ANNOT_BSON: return "bson";
+    case DT_ANNOT_INT96: return "int96";
+    default: return NULL;
+    }
+}
+
+static int export_node(const dtype *t, const char *name, bool nullable, int32_t field_id,
+                       struct ArrowSchema *out)
 {
     memset(out, 0, sizeof *out);
     schema_priv *p = delta_calloc(1, sizeof *p);
@@ -113,13 +130,26 @@ int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSc
     const char *ext = t->annot == DT_ANNOT_UUID   ? "arrow.uuid"
                       : t->annot == DT_ANNOT_JSON ? "arrow.json"
                                                   : NULL;
-    if (ext) {
-        int32_t n = 2;
-        dbuf_append(&meta, &n, 4);
-        meta_put(&meta, "ARROW:extension:name");
-        meta_put(&meta, ext);
-        meta_put(&meta, "ARROW:extension:metadata");
-        meta_put(&meta, "");
+    const char *tag = annot_tag(t->annot);
+    int32_t entries = (ext ? 2 : 0) + (tag ? 1 : 0) + (field_id >= 0 ? 1 : 0);
+    if (entries) {
+        dbuf_append(&meta, &entries, 4);
+        if (ext) {
+            meta_put(&meta, "ARROW:extension:name");
+            meta_put(&meta, ext);
+            meta_put(&meta, "ARROW:extension:metadata");
+            meta_put(&meta, "");
+        }
+        if (tag) {
+            meta_put(&meta, ANNOT_KEY);
+            meta_put(&meta, tag);
+        }
+        if (field_id >= 0) {
+            char num[12];
+            snprintf(num, sizeof num, "%" PRId32, field_id);
+            meta_put(&meta, "PARQUET:field_id");
+            meta_put(&meta, num);
+        }
         if (!(p->metadata = dbuf_detach(&meta, NULL)))
             goto oom;
     }
@@ -135,7 +165,7 @@ int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSc
             goto oom;
         for (int64_t i = 0; i < n; i++) {
             const dfield *f = &t->fields[i];
-            int rc = dtype_export(f->type, f->name, f->nullable, &p->children[i]);
+            int rc = export_node(f->type, f->name, f->nullable, f->id, &p->children[i]);
             p->n_children = i + 1;
             if (rc)
                 goto fail;
@@ -155,16 +185,23 @@ fail:
     return DELTA_ENOMEM;
 }
 
+int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSchema *out)
+{
+    return export_node(t, name, nullable, -1, out);
+}
+
 /* ---- schema import --------------------------------------------------------------- */
 
 typedef struct meta_info {
     char ext[32];
+    char tag[8];
     int32_t field_id;
 } meta_info;
 
 static int read_meta(const struct ArrowSchema *s, meta_info *mi)
 {
     mi->ext[0] = '\0';
+    mi->tag[0] = '\0';
     mi->field_id = -1;
     const char *m = s->metadata;
     if (!m)
@@ -184,6 +221,10 @@ static int read_meta(const struct ArrowSchema *s, meta_info *mi)
         if (kl == 20 && memcmp(k, "ARROW:extension:name", 20) == 0 && (size_t)vl < sizeof mi->ext) {
             memcpy(mi->ext, v, (size_t)vl);
             mi->ext[vl] = '\0';
+        } else if (kl == (int32_t)strlen(ANNOT_KEY) && memcmp(k, ANNOT_KEY, (size_t)kl) == 0 &&
+                   (size_t)vl < sizeof mi->tag) {
+            memcpy(mi->tag, v, (size_t)vl);
+            mi->tag[vl] = '\0';
         } else if (kl == 16 && memcmp(k, "PARQUET:field_id", 16) == 0 && vl > 0 && vl < 12) {
             char num[12];
             memcpy(num, v, (size_t)vl);
@@ -365,6 +406,12 @@ int dtype_import(const struct ArrowSchema *s, dfield *out)
         annot = DT_ANNOT_UUID;
     else if (strcmp(mi.ext, "arrow.json") == 0 && t->id == DT_STRING)
         annot = DT_ANNOT_JSON;
+    else if (strcmp(mi.tag, "enum") == 0 && t->id == DT_STRING)
+        annot = DT_ANNOT_ENUM;
+    else if (strcmp(mi.tag, "bson") == 0 && t->id == DT_BINARY)
+        annot = DT_ANNOT_BSON;
+    else if (strcmp(mi.tag, "int96") == 0 && t->id == DT_TIMESTAMP && t->unit == DT_UNIT_NANO)
+        annot = DT_ANNOT_INT96;
     if (annot) {
         dtype *a = dtype_with_annot(t, annot);
         dtype_unref(t);

@@ -179,14 +179,36 @@ static void test_annotations_metadata(void **state)
         dfield_clear(&f);
         s.release(&s);
     }
-    /* INT96 has no Arrow counterpart: it comes back as a plain timestamp */
+    /* Annotations without an Arrow extension type (INT96, ENUM, BSON)
+     * travel under libdelta's own metadata key and come back. */
+    dtype *bin = dtype_new(DT_BINARY);
+    dtype *en = dtype_with_annot(str, DT_ANNOT_ENUM), *bson = dtype_with_annot(bin, DT_ANNOT_BSON);
+    dtype *own[] = {i96, en, bson};
     struct ArrowSchema s;
-    check(dtype_export(i96, "x", true, &s));
     dfield f;
-    check(dtype_import(&s, &f));
-    assert_true(dtype_equal(f.type, ts));
+    for (int i = 0; i < 3; i++) {
+        check(dtype_export(own[i], "x", true, &s));
+        check(dtype_import(&s, &f));
+        assert_true(dtype_equal(f.type, own[i]));
+        dfield_clear(&f);
+        s.release(&s);
+    }
+    dtype_unref(en);
+    dtype_unref(bson);
+    dtype_unref(bin);
+
+    /* Struct children export their field ids as PARQUET:field_id. */
+    dfield kids[1];
+    check(dfield_init(&kids[0], "k", dtype_ref(str), true));
+    kids[0].id = 7;
+    dtype *st = dtype_new_struct(kids, 1);
+    assert_non_null(st);
+    check(dtype_export(st, "", false, &s));
+    check(dtype_import(s.children[0], &f));
+    assert_int_equal(f.id, 7);
     dfield_clear(&f);
     s.release(&s);
+    dtype_unref(st);
 
     /* PARQUET:field_id metadata sets the field id; a zone means an instant */
     char meta[64];
