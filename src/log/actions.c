@@ -1,8 +1,10 @@
 /*
  * Delta log actions: JSON parsing and serialization (see actions.h).
  *
- * Each line is parsed with one jansson call into a tree, then the fields
- * are picked out by name; the tree is freed before the next line, so a
+ * add and remove lines go through the streaming scanner of scan.c first;
+ * it declines anything unusual, and then (as for every other action) the
+ * line is parsed with one jansson call into a tree and the fields are
+ * picked out by name; the tree is freed before the next line, so a
  * commit of any size needs memory for one line's tree plus the actions the
  * consumer keeps. Field checks are strict on type (a "size" given as a
  * string is corrupt, not guessed at) and silent on unknown names.
@@ -59,13 +61,14 @@ const char *dlog_map_get(const dlog_map *m, const char *key, bool *found)
 
 void dlog_map_clear(dlog_map *m)
 {
-    for (size_t i = 0; i < m->count; i++) {
+    for (size_t i = 0; !m->borrowed && i < m->count; i++) {
         delta_free(m->items[i].key);
         delta_free(m->items[i].value);
     }
     delta_free(m->items);
     m->items = NULL;
     m->count = 0;
+    m->borrowed = false;
 }
 
 static void strlist_free(char **list, size_t n)
@@ -551,8 +554,8 @@ static int parse_object(dlog_action *out, const json_t *root, const char *file, 
     return 0;
 }
 
-int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char *file,
-                      size_t line)
+int dlog_action_parse_general(dlog_action *out, const char *text, size_t len, const char *file,
+                              size_t line)
 {
     memset(out, 0, sizeof *out);
     json_error_t jerr;
@@ -570,8 +573,25 @@ int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char
     return rc;
 }
 
-int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_action_fn fn,
-                      void *ctx)
+static int parse_line(dlog_action *out, const char *text, size_t len, const char *file,
+                      size_t line, dlog_intern *pool)
+{
+    int rc = dlog_scan_file_action(out, text, len, pool);
+    if (rc == 1)
+        return 0;
+    if (rc < 0)
+        return rc;
+    return dlog_action_parse_general(out, text, len, file, line);
+}
+
+int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char *file,
+                      size_t line)
+{
+    return parse_line(out, text, len, file, line, NULL);
+}
+
+int dlog_parse_ndjson_pooled(const char *file, const uint8_t *data, size_t len,
+                             dlog_intern *pool, dlog_action_fn fn, void *ctx)
 {
     size_t pos = 0, line = 0;
     while (pos < len) {
@@ -587,7 +607,7 @@ int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_ac
         if (b == e)
             continue;
         dlog_action a;
-        int rc = dlog_action_parse(&a, (const char *)data + b, e - b, file, line);
+        int rc = parse_line(&a, (const char *)data + b, e - b, file, line, pool);
         if (rc)
             return rc;
         if (a.type == DLOG_ACT_NONE)
@@ -598,6 +618,12 @@ int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_ac
             return rc;
     }
     return 0;
+}
+
+int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_action_fn fn,
+                      void *ctx)
+{
+    return dlog_parse_ndjson_pooled(file, data, len, NULL, fn, ctx);
 }
 
 int dlog_dv_unique_id(const dlog_dv *dv, dbuf *out)

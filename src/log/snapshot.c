@@ -117,8 +117,9 @@ static void live_free(dlog_live_file *f)
         return;
     dlog_action a = {.type = DLOG_ACT_ADD};
     a.u.add = f->add;
+    if (f->canonical != f->add.path)
+        delta_free(f->canonical);
     dlog_action_clear(&a);
-    delta_free(f->canonical);
     delta_free(f->dv_id);
     delta_free(f);
 }
@@ -129,8 +130,9 @@ static void tomb_free(dlog_tombstone *t)
         return;
     dlog_action a = {.type = DLOG_ACT_REMOVE};
     a.u.remove = t->remove;
+    if (t->canonical != t->remove.path)
+        delta_free(t->canonical);
     dlog_action_clear(&a);
-    delta_free(t->canonical);
     delta_free(t->dv_id);
     delta_free(t);
 }
@@ -204,6 +206,7 @@ void dlog_snapshot_free(dlog_snapshot *s)
     metadata_clear(&s->metadata);
     commit_info_clear(&s->commit_info);
     dtype_unref(s->schema);
+    dlog_intern_free(s->intern);
     delta_free(s->root_local);
     delta_free(s->skipped_reason);
     delta_free(s);
@@ -221,18 +224,23 @@ typedef struct replay {
     dbuf dv;
 } replay;
 
-/* Builds r->key (and canon, dv) for a path and optional DV. */
-static int make_key(replay *r, const char *path, const dlog_dv *dv, size_t line)
+/* Builds r->key (and canon, dv) for a path and optional DV. *plain says
+ * the path is its own canonical form (r->canon is then left empty). */
+static int make_key(replay *r, const char *path, const dlog_dv *dv, size_t line, bool *plain)
 {
     dbuf_reset(&r->key);
     dbuf_reset(&r->canon);
     dbuf_reset(&r->dv);
-    int rc = dlog_canonical_path(r->s->root_local, path, &r->canon);
-    if (rc)
+    int rc;
+    *plain = dlog_path_is_plain(path);
+    if (!*plain && (rc = dlog_canonical_path(r->s->root_local, path, &r->canon)))
         return delta_error_prefix(rc, "%s:%zu: ", r->file, line);
     if (dv && (rc = dlog_dv_unique_id(dv, &r->dv)))
         return rc;
-    dbuf_append(&r->key, r->canon.data, r->canon.len);
+    if (*plain)
+        dbuf_puts(&r->key, path);
+    else
+        dbuf_append(&r->key, r->canon.data, r->canon.len);
     dbuf_putc(&r->key, 0);
     if (dv)
         dbuf_append(&r->key, r->dv.data, r->dv.len);
@@ -242,20 +250,25 @@ static int make_key(replay *r, const char *path, const dlog_dv *dv, size_t line)
 static int apply_add(replay *r, dlog_action *a, size_t line)
 {
     dlog_add *add = &a->u.add;
-    int rc = make_key(r, add->path, add->has_dv ? &add->dv : NULL, line);
+    bool plain;
+    int rc = make_key(r, add->path, add->has_dv ? &add->dv : NULL, line, &plain);
     if (rc)
         return rc;
     dlog_live_file *f = delta_calloc(1, sizeof *f);
     if (!f)
         return DELTA_ENOMEM;
-    f->canonical = delta_strdup(dbuf_cstr(&r->canon));
+    f->canonical = plain ? add->path : delta_strdup(dbuf_cstr(&r->canon));
     f->dv_id = add->has_dv ? delta_strdup(dbuf_cstr(&r->dv)) : NULL;
     if (!f->canonical || (add->has_dv && !f->dv_id)) {
+        if (plain)
+            f->canonical = NULL; /* the action's path, not ours yet */
         live_free(f);
         return DELTA_ENOMEM;
     }
     void *old = NULL;
     if ((rc = dmap_put(r->s->files, r->key.data, r->key.len, f, &old))) {
+        if (plain)
+            f->canonical = NULL;
         live_free(f);
         return rc;
     }
@@ -273,20 +286,25 @@ static int apply_add(replay *r, dlog_action *a, size_t line)
 static int apply_remove(replay *r, dlog_action *a, size_t line)
 {
     dlog_remove *rm = &a->u.remove;
-    int rc = make_key(r, rm->path, rm->has_dv ? &rm->dv : NULL, line);
+    bool plain;
+    int rc = make_key(r, rm->path, rm->has_dv ? &rm->dv : NULL, line, &plain);
     if (rc)
         return rc;
     dlog_tombstone *t = delta_calloc(1, sizeof *t);
     if (!t)
         return DELTA_ENOMEM;
-    t->canonical = delta_strdup(dbuf_cstr(&r->canon));
+    t->canonical = plain ? rm->path : delta_strdup(dbuf_cstr(&r->canon));
     t->dv_id = rm->has_dv ? delta_strdup(dbuf_cstr(&r->dv)) : NULL;
     if (!t->canonical || (rm->has_dv && !t->dv_id)) {
+        if (plain)
+            t->canonical = NULL; /* the action's path, not ours yet */
         tomb_free(t);
         return DELTA_ENOMEM;
     }
     void *old = NULL;
     if ((rc = dmap_put(r->s->tombstones, r->key.data, r->key.len, t, &old))) {
+        if (plain)
+            t->canonical = NULL;
         tomb_free(t);
         return rc;
     }
@@ -377,7 +395,7 @@ static int replay_commit(delta_store *table, replay *r, const dlog_file *f)
         return delta_error_prefix(rc, "reading %s: ", f->key);
     r->file = f->key;
     r->version = f->version;
-    rc = dlog_parse_ndjson(f->key, data, len, apply, r);
+    rc = dlog_parse_ndjson_pooled(f->key, data, len, r->s->intern, apply, r);
     delta_free(data);
     return rc;
 }
@@ -524,7 +542,8 @@ static int new_snapshot(dlog_snapshot **out, delta_store *table)
     int rc;
     if ((rc = dlog_root_local_path(delta_store_uri(table), &s->root_local)) ||
         (rc = dmap_new(&s->files, 0)) || (rc = dmap_new(&s->tombstones, 0)) ||
-        (rc = dmap_new(&s->txns, 0)) || (rc = dmap_new(&s->domains, 0))) {
+        (rc = dmap_new(&s->txns, 0)) || (rc = dmap_new(&s->domains, 0)) ||
+        (rc = dlog_intern_new(&s->intern))) {
         dlog_snapshot_free(s);
         return rc;
     }
