@@ -65,7 +65,8 @@ void dlog_map_clear(dlog_map *m)
         delta_free(m->items[i].key);
         delta_free(m->items[i].value);
     }
-    delta_free(m->items);
+    if (!m->borrowed)
+        delta_free(m->items);
     m->items = NULL;
     m->count = 0;
     m->borrowed = false;
@@ -590,10 +591,11 @@ int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char
     return parse_line(out, text, len, file, line, NULL);
 }
 
-int dlog_parse_ndjson_pooled(const char *file, const uint8_t *data, size_t len,
+int dlog_parse_ndjson_pooled(const char *file, const uint8_t *data, size_t len, size_t *linep,
                              dlog_intern *pool, dlog_action_fn fn, void *ctx)
 {
-    size_t pos = 0, line = 0;
+    size_t pos = 0, line = *linep;
+    int rc = 0;
     while (pos < len) {
         const uint8_t *nl = memchr(data + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - data) : len;
@@ -607,23 +609,24 @@ int dlog_parse_ndjson_pooled(const char *file, const uint8_t *data, size_t len,
         if (b == e)
             continue;
         dlog_action a;
-        int rc = parse_line(&a, (const char *)data + b, e - b, file, line, pool);
-        if (rc)
-            return rc;
+        if ((rc = parse_line(&a, (const char *)data + b, e - b, file, line, pool)))
+            break;
         if (a.type == DLOG_ACT_NONE)
             continue;
         rc = fn(ctx, &a, line);
         dlog_action_clear(&a);
         if (rc)
-            return rc;
+            break;
     }
-    return 0;
+    *linep = line;
+    return rc;
 }
 
 int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_action_fn fn,
                       void *ctx)
 {
-    return dlog_parse_ndjson_pooled(file, data, len, NULL, fn, ctx);
+    size_t line = 0;
+    return dlog_parse_ndjson_pooled(file, data, len, &line, NULL, fn, ctx);
 }
 
 int dlog_dv_unique_id(const dlog_dv *dv, dbuf *out)

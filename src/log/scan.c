@@ -31,9 +31,17 @@
 /* ---- intern pool --------------------------------------------------------- */
 
 struct dlog_intern {
-    dmap *map; /* bytes -> char* in the arena */
+    dmap *map;  /* bytes -> char* in the arena */
+    dmap *maps; /* raw JSON text of a string map -> pooled_map* in the arena */
     darena arena;
 };
+
+/* A whole partitionValues map, shared by every action that spells it the
+ * same way. */
+typedef struct pooled_map {
+    dlog_kv *items;
+    size_t count;
+} pooled_map;
 
 int dlog_intern_new(dlog_intern **out)
 {
@@ -42,8 +50,10 @@ int dlog_intern_new(dlog_intern **out)
     if (!p)
         return DELTA_ENOMEM;
     int rc = dmap_new(&p->map, 64);
+    if (!rc)
+        rc = dmap_new(&p->maps, 64);
     if (rc) {
-        delta_free(p);
+        dlog_intern_free(p);
         return rc;
     }
     *out = p;
@@ -55,6 +65,7 @@ void dlog_intern_free(dlog_intern *p)
     if (!p)
         return;
     dmap_free(p->map);
+    dmap_free(p->maps);
     darena_free(&p->arena);
     delta_free(p);
 }
@@ -338,8 +349,9 @@ static int scan_bool(scan *s, bool *out)
     return DECLINE;
 }
 
-/* A string map: string or null values; a repeated key declines. */
-static int scan_map(scan *s, dlog_map *m, bool intern)
+/* A string map: string or null values; a repeated key declines. With
+ * `intern` and a pool, keys and values are pooled strings. */
+static int scan_map_fields(scan *s, dlog_map *m, bool intern)
 {
     memset(m, 0, sizeof *m);
     m->borrowed = intern && s->pool;
@@ -384,6 +396,71 @@ static int scan_map(scan *s, dlog_map *m, bool intern)
             continue;
         return eat(s, '}') ? DONE : DECLINE;
     }
+}
+
+/* The end of a flat JSON object starting at p ('{'), or NULL: strings are
+ * skipped whole, a nested object or array gives NULL. Only used to find
+ * the bytes to look a pooled map up by; validation is the parser's. */
+static const unsigned char *object_end(const unsigned char *p, const unsigned char *end)
+{
+    for (p++; p < end; p++) {
+        unsigned c = *p;
+        if (c == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            if (p >= end)
+                return NULL;
+        } else if (c == '}') {
+            return p + 1;
+        } else if (c == '{' || c == '[') {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static int scan_map(scan *s, dlog_map *m, bool intern)
+{
+    if (!intern || !s->pool)
+        return scan_map_fields(s, m, false);
+    ws(s);
+    const unsigned char *start = s->p;
+    const unsigned char *stop = start < s->end && *start == '{' ? object_end(start, s->end) : NULL;
+    void *v = NULL;
+    if (stop && dmap_get(s->pool->maps, start, (size_t)(stop - start), &v)) {
+        const pooled_map *pm = v;
+        m->items = pm->items;
+        m->count = pm->count;
+        m->borrowed = true;
+        s->p = stop;
+        return DONE;
+    }
+    int rc = scan_map_fields(s, m, true);
+    dlog_kv *items = NULL;
+    if (rc == DONE && m->count &&
+        !(items = darena_alloc(&s->pool->arena, m->count * sizeof *items)))
+        rc = DELTA_ENOMEM;
+    if (items)
+        memcpy(items, m->items, m->count * sizeof *items);
+    /* The strings are the pool's; the array was ours until now. */
+    delta_free(m->items);
+    m->items = items;
+    if (rc != DONE) {
+        memset(m, 0, sizeof *m);
+        return rc;
+    }
+    if (stop && s->p == stop) {
+        /* First time this spelling is seen: remember the map. */
+        pooled_map *pm = darena_alloc(&s->pool->arena, sizeof *pm);
+        if (!pm)
+            return DELTA_ENOMEM;
+        pm->items = items;
+        pm->count = m->count;
+        if (dmap_put(s->pool->maps, start, (size_t)(stop - start), pm, NULL))
+            return DELTA_ENOMEM;
+    }
+    return DONE;
 }
 
 static bool key_is(const char *k, size_t n, const char *name)

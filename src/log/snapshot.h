@@ -80,6 +80,7 @@ typedef struct dlog_snapshot {
     int64_t skipped_checkpoint;  /* a newer checkpoint that could not be read, or -1 */
     char *skipped_reason;        /* why (message), or NULL */
     dlog_intern *intern;         /* partition values of the files' actions */
+    struct dlog_slabs *slabs;    /* storage of the file and tombstone entries */
 } dlog_snapshot;
 
 /* Opens a snapshot of the table whose root is `table`. opts may be NULL
