@@ -678,6 +678,49 @@ static int build_commit_info(const dlog_tx *tx, dbuf *out, int64_t ts, bool ict,
     return out->err;
 }
 
+/* Sets key to value in an owned string map (replacing or appending). */
+static int map_set(dlog_map *m, const char *key, const char *value)
+{
+    if (m->borrowed) {
+        dlog_map copy;
+        int rc = map_copy(&copy, m);
+        if (rc)
+            return rc;
+        dlog_map_clear(m);
+        *m = copy;
+    }
+    char *v = delta_strdup(value);
+    if (!v)
+        return DELTA_ENOMEM;
+    for (size_t i = 0; i < m->count; i++) {
+        if (strcmp(m->items[i].key, key) == 0) {
+            delta_free(m->items[i].value);
+            m->items[i].value = v;
+            return 0;
+        }
+    }
+    char *k = delta_strdup(key);
+    dlog_kv *n = k ? delta_reallocarray(m->items, m->count + 1, sizeof *n) : NULL;
+    if (!n) {
+        delta_free(k);
+        delta_free(v);
+        return DELTA_ENOMEM;
+    }
+    m->items = n;
+    m->items[m->count++] = (dlog_kv){k, v};
+    return 0;
+}
+
+static int set_ict_enablement(dlog_tx *tx, int64_t version, int64_t ts)
+{
+    dlog_map *conf = &tx->actions[tx->metadata_at].u.metadata.configuration;
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)version);
+    int rc = map_set(conf, "delta.inCommitTimestampEnablementVersion", num);
+    snprintf(num, sizeof num, "%lld", (long long)ts);
+    return rc ? rc : map_set(conf, "delta.inCommitTimestampEnablementTimestamp", num);
+}
+
 int dlog_tx_commit(dlog_tx *tx, dlog_commit_result *out)
 {
     if (tx->finished)
@@ -688,14 +731,11 @@ int dlog_tx_commit(dlog_tx *tx, dlog_commit_result *out)
         return rc;
 
     dbuf body = DBUF_INIT, file = DBUF_INIT;
-    for (size_t i = 0; !rc && i < tx->num_actions; i++) {
-        if (!(rc = dlog_action_serialize(&tx->actions[i], &body)))
-            rc = dbuf_putc(&body, '\n');
-    }
-    if (rc)
-        goto done;
-
     bool ict = config_true(effective_metadata(tx), "delta.enableInCommitTimestamps");
+    /* Enabling in-commit timestamps on a table with history records the
+     * version and timestamp it started at, which depend on the attempt. */
+    bool ict_enabling = ict && tx->snap && tx->metadata_at >= 0 &&
+                        !config_true(&tx->snap->metadata, "delta.enableInCommitTimestamps");
     bool blind = dlog_tx_is_blind_append(tx);
     /* The newest in-commit timestamp seen: the read version's, then each
      * winner's. */
@@ -707,6 +747,17 @@ int dlog_tx_commit(dlog_tx *tx, dlog_commit_result *out)
         int64_t ts = now_ms(tx);
         if (ict && has_prev && ts <= prev)
             ts = prev + 1;
+        if (ict_enabling && (rc = set_ict_enablement(tx, version, ts)))
+            goto done;
+        if (attempt == 1 || ict_enabling) {
+            dbuf_reset(&body);
+            for (size_t i = 0; !rc && i < tx->num_actions; i++) {
+                if (!(rc = dlog_action_serialize(&tx->actions[i], &body)))
+                    rc = dbuf_putc(&body, '\n');
+            }
+            if (rc)
+                goto done;
+        }
         dbuf_reset(&file);
         if ((rc = build_commit_info(tx, &file, ts, ict, blind)) ||
             (rc = dbuf_append(&file, body.data, body.len)))

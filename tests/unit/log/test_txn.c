@@ -520,6 +520,53 @@ static void test_in_commit_timestamps(void **state)
     delta_store_free(s);
 }
 
+/* Enabling in-commit timestamps on a table with history records the
+ * version and timestamp they start at - those of the attempt that lands. */
+static void test_ict_enablement(void **state)
+{
+    (void)state;
+    delta_store *s = mem_store();
+    th_create(s, TH_META, 1);
+    assert_int_equal(th_append(s, "a", "x"), 1);
+    dlog_snapshot *snap = th_open(s);
+    int64_t clock = 4102444800000; /* later than the memory store's put times */
+    dlog_tx_opts o = DLOG_TX_OPTS_INIT;
+    o.clock_ms = fixed_clock;
+    o.clock_ctx = &clock;
+    dlog_tx *tx = NULL;
+    assert_int_equal(dlog_tx_begin(&tx, s, snap, &o), 0);
+    th_stage(tx, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":7,"
+                 "\"writerFeatures\":[\"inCommitTimestamp\"]}}");
+    th_stage(tx, TH_META_CONF("tid", "\"delta.enableInCommitTimestamps\":\"true\""));
+    assert_int_equal(th_append(s, "b", "x"), 2); /* a blind append wins version 2 */
+    dlog_commit_result r;
+    assert_int_equal(dlog_tx_commit(tx, &r), 0);
+    assert_int_equal(r.version, 3);
+    assert_int_equal(r.attempts, 2);
+    dlog_tx_free(tx);
+    dlog_snapshot_free(snap);
+    snap = th_open(s);
+    assert_string_equal(dlog_snapshot_property(snap, "delta.inCommitTimestampEnablementVersion"),
+                        "3");
+    assert_string_equal(dlog_snapshot_property(snap, "delta.inCommitTimestampEnablementTimestamp"),
+                        "4102444800000");
+    assert_true(snap->timestamp_is_ict);
+    assert_int_equal(snap->timestamp_ms, clock);
+    dlog_snapshot_free(snap);
+    /* time travel: before the enablement by file times, after by ICT */
+    dlog_snapshot_opts so = DLOG_SNAPSHOT_OPTS_INIT;
+    so.has_timestamp = true;
+    so.at_timestamp_ms = clock;
+    assert_int_equal(dlog_snapshot_open(&snap, s, &so), 0);
+    assert_int_equal(snap->version, 3);
+    dlog_snapshot_free(snap);
+    so.at_timestamp_ms = clock - 1;
+    assert_int_equal(dlog_snapshot_open(&snap, s, &so), 0);
+    assert_int_equal(snap->version, 2);
+    dlog_snapshot_free(snap);
+    delta_store_free(s);
+}
+
 static void test_staging_and_validation(void **state)
 {
     (void)state;
@@ -802,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_metadata_protocol_conflicts),
         cmocka_unit_test(test_txn_and_domain_conflicts),
         cmocka_unit_test(test_in_commit_timestamps),
+        cmocka_unit_test(test_ict_enablement),
         cmocka_unit_test(test_staging_and_validation),
         cmocka_unit_test(test_attempts_bounded),
         cmocka_unit_test(test_crash_at_every_operation),
