@@ -789,7 +789,7 @@ static void test_crash_at_every_operation(void **state)
     char *dir = tmpdir_make("txn-crash");
     assert_non_null(dir);
     char prefix[400];
-    snprintf(prefix, sizeof prefix, "%s/t", dir);
+    snprintf(prefix, sizeof prefix, "%s/t", dir ? dir : "");
     crash_loop(prefix);
     tmpdir_remove(dir);
 }
