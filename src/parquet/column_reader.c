@@ -802,24 +802,10 @@ static int decode_values(pq_column_reader *r, size_t n, pq_column_batch *b)
 
 static int batch_levels_room(pq_column_reader *r, pq_column_batch *b, size_t need)
 {
-    if (need <= b->levels_cap)
-        return 0;
-    size_t c = b->levels_cap ? b->levels_cap : 1024;
-    while (c < need)
-        c = c > SIZE_MAX / 4 ? need : c * 2;
-    if (r->max_def) {
-        int16_t *d = delta_reallocarray(b->def_buf, c, sizeof *d);
-        if (!d)
-            return fail(r, DELTA_ENOMEM);
-        b->def_buf = d;
-    }
-    if (r->max_rep) {
-        int16_t *p = delta_reallocarray(b->rep_buf, c, sizeof *p);
-        if (!p)
-            return fail(r, DELTA_ENOMEM);
-        b->rep_buf = p;
-    }
-    b->levels_cap = c;
+    if (r->max_def && grow(&b->def_buf, &b->def_cap, need, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
+    if (r->max_rep && grow(&b->rep_buf, &b->rep_cap, need, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
     return 0;
 }
 

@@ -57,12 +57,12 @@ typedef struct pq_column_batch {
     void *values;
     pq_bytes_out bytes; /* BYTE_ARRAY values (offsets + data) */
     /* private */
-    size_t levels_cap;
-    size_t values_cap; /* bytes */
+    size_t def_cap, rep_cap; /* entries */
+    size_t values_cap;       /* bytes */
     int16_t *def_buf, *rep_buf;
 } pq_column_batch;
 
-#define PQ_COLUMN_BATCH_INIT {0, 0, 0, NULL, NULL, NULL, PQ_BYTES_OUT_INIT, 0, 0, NULL, NULL}
+#define PQ_COLUMN_BATCH_INIT {0, 0, 0, NULL, NULL, NULL, PQ_BYTES_OUT_INIT, 0, 0, 0, NULL, NULL}
 
 /*
  * Opens a reader over the column chunk of leaf `leaf` (schema column

@@ -120,7 +120,6 @@ cleanup:
 
 static int file_new(pq_file **out, const char *name)
 {
-    *out = NULL;
     pq_file *f = delta_calloc(1, sizeof *f);
     if (!f)
         return DELTA_ENOMEM;
@@ -135,6 +134,7 @@ static int file_new(pq_file **out, const char *name)
 
 int pq_file_open(pq_file **out, delta_store *store, const char *key)
 {
+    *out = NULL;
     pq_file *f;
     int rc = file_new(&f, key);
     if (rc)
@@ -164,6 +164,7 @@ fail:
 
 int pq_file_open_buffer(pq_file **out, const uint8_t *data, size_t len, const char *name)
 {
+    *out = NULL;
     pq_file *f;
     int rc = file_new(&f, name);
     if (rc)
