@@ -39,29 +39,8 @@ test: deps
 	    ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 
-FUZZ_SECONDS ?= 60
-SHARED_DIR ?= $(CURDIR)/../shared
-
 fuzz-smoke:
-	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDELTA_FUZZ=ON \
-	    -DDELTA_TESTS=OFF >/dev/null
-	@$(CMAKE) --build build-fuzz -j $(JOBS) --target fuzz_parquet_reader
-	@mkdir -p build-fuzz/corpus build-fuzz/crashes
-	@if [ -d "$(SHARED_DIR)/golden" ]; then \
-	    find "$(SHARED_DIR)/golden" -name '*.parquet' -size -64k -type f | \
-	    while read -r f; do \
-	        cp -n "$$f" "build-fuzz/corpus/$$(echo "$$f" | md5sum | cut -c1-16).parquet"; \
-	    done; \
-	else \
-	    echo "fuzz-smoke: $(SHARED_DIR)/golden not found, starting from an empty corpus"; \
-	fi
-	@echo "fuzz-smoke: fuzz_parquet_reader for $(FUZZ_SECONDS) s"
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ./build-fuzz/tests/fuzz/fuzz_parquet_reader -max_total_time=$(FUZZ_SECONDS) \
-	    -rss_limit_mb=2048 -max_len=1048576 -timeout=30 -print_final_stats=1 \
-	    -artifact_prefix=build-fuzz/crashes/ build-fuzz/corpus 2>build-fuzz/fuzz.log || \
-	    { tail -60 build-fuzz/fuzz.log; echo "fuzz-smoke: FAILED, reproducer in build-fuzz/crashes/"; exit 1; }
-	@grep -E '^(stat::number_of_executed_units|Done)' build-fuzz/fuzz.log || true
+	@JOBS=$(JOBS) CMAKE=$(CMAKE) ./scripts/fuzz-smoke
 
 bench: deps
 	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDELTA_TESTS=OFF >/dev/null

@@ -246,7 +246,7 @@ static int chunk_lookup(const pq_file *f, uint32_t row_group, uint32_t leaf,
 int pq_file_chunk_range(const pq_file *f, uint32_t row_group, uint32_t leaf, uint64_t *start,
                         uint64_t *len)
 {
-    const pq_column_chunk *cc;
+    const pq_column_chunk *cc = NULL;
     int rc = chunk_lookup(f, row_group, leaf, &cc);
     if (rc)
         return rc;
@@ -327,7 +327,7 @@ static int read_index_bytes(pq_file *f, uint32_t row_group, uint32_t leaf, const
 int pq_file_column_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_column_index **out)
 {
     *out = NULL;
-    const pq_column_chunk *cc;
+    const pq_column_chunk *cc = NULL;
     int rc = chunk_lookup(f, row_group, leaf, &cc);
     if (rc)
         return rc;
@@ -352,7 +352,7 @@ int pq_file_column_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_colum
 int pq_file_offset_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_offset_index **out)
 {
     *out = NULL;
-    const pq_column_chunk *cc;
+    const pq_column_chunk *cc = NULL;
     int rc = chunk_lookup(f, row_group, leaf, &cc);
     if (rc)
         return rc;

@@ -349,8 +349,8 @@ static void check_golden(const char *path)
     assert_int_equal(pq_file_schema(a)->num_leaves, pq_file_schema(b)->num_leaves);
     for (uint32_t g = 0; g < ma->num_row_groups; g++) {
         for (uint32_t c = 0; c < pq_file_schema(a)->num_leaves; c++) {
-            pq_column_index *ci;
-            pq_offset_index *oi;
+            pq_column_index *ci = NULL;
+            pq_offset_index *oi = NULL;
             if (pq_file_column_index(a, g, c, &ci) || pq_file_offset_index(a, g, c, &oi))
                 fail_msg("%s: %s", path, delta_error_last());
             if (oi) {
