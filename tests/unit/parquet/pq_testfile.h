@@ -38,6 +38,7 @@ typedef struct tb {
     int64_t chunk_start, dict_off, data_off, num_values;
     bool set_dict_off; /* record dictionary_page_offset in the metadata */
     int64_t num_values_override; /* >= 0: written instead of the count */
+    size_t footer_at;            /* where tb_finish wrote the footer */
 } tb;
 
 static inline void tb_init(tb *t)
@@ -275,10 +276,11 @@ static inline void tb_row_group_end(tb *t, int rg, int64_t num_rows)
         t->meta.num_rows += t->groups[i].num_rows;
 }
 
-/* Writes the footer; the file is then complete in t->file. */
+/* Writes the footer; the file is then complete in t->file. To change the
+ * metadata afterwards, set t->file.len = t->footer_at and finish again. */
 static inline int tb_finish(tb *t)
 {
-    size_t at = t->file.len;
+    size_t at = t->footer_at = t->file.len;
     int rc = pq_file_meta_encode(&t->file, &t->meta);
     if (rc)
         return rc;

@@ -1318,6 +1318,59 @@ static void test_truncations(void **state)
     tb_free(&t);
 }
 
+/* Every chunk cut short at every length (the footer says so): the pages
+ * then end early, which must be refused without reading past the cut. */
+static void test_chunk_truncations(void **state)
+{
+    (void)state;
+    tb t;
+    build_small_mixed(&t);
+    size_t refused = 0;
+    for (uint32_t c = 0; c < 3; c++) {
+        pq_column_meta *cm = &t.chunks[0][c].meta_data;
+        int64_t full = cm->total_compressed_size;
+        for (int64_t len = 0; len < full; len++) {
+            t.file.len = t.footer_at;
+            cm->total_compressed_size = len;
+            assert_int_equal(tb_finish(&t), 0);
+            /* exact-size copy so AddressSanitizer catches overreads */
+            uint8_t *copy = malloc(t.file.len);
+            memcpy(copy, t.file.data, t.file.len);
+            int rc = read_all(copy, t.file.len, 9);
+            if (rc != DELTA_ECORRUPT)
+                fail_msg("column %u cut to %lld of %lld bytes: %s", c, (long long)len,
+                         (long long)full, rc ? delta_error_last() : "read without error");
+            refused++;
+            free(copy);
+        }
+        cm->total_compressed_size = full;
+    }
+    assert_true(refused > 100);
+    tb_free(&t);
+}
+
+/* Each allocation failing in turn while reading every column (dictionary,
+ * nested DELTA_BINARY_PACKED, RLE booleans): DELTA_ENOMEM, nothing leaked. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    tb t;
+    build_small_mixed(&t);
+    bool done = false;
+    for (long n = 1; n < 1000 && !done; n++) {
+        delta_alloc_fail_after(n);
+        int rc = read_all(t.file.data, t.file.len, 6);
+        bool injected = delta_alloc_injected_failures() > 0;
+        delta_alloc_fail_after(0);
+        if (injected)
+            assert_int_equal(rc, DELTA_ENOMEM);
+        else
+            done = rc == 0;
+    }
+    assert_true(done);
+    tb_free(&t);
+}
+
 static void test_byte_flips(void **state)
 {
     (void)state;
@@ -1356,6 +1409,8 @@ int main(void)
         cmocka_unit_test(test_rep_start),
         cmocka_unit_test(test_level_above_max),
         cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_chunk_truncations),
+        cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_byte_flips),
         cmocka_unit_test(test_golden_files),
     };
