@@ -62,7 +62,10 @@ typedef struct pq_column_batch {
     int16_t *def_buf, *rep_buf;
 } pq_column_batch;
 
-#define PQ_COLUMN_BATCH_INIT {0, 0, 0, NULL, NULL, NULL, PQ_BYTES_OUT_INIT, 0, 0, 0, NULL, NULL}
+#define PQ_COLUMN_BATCH_INIT                                                                       \
+    {                                                                                              \
+        0, 0, 0, NULL, NULL, NULL, PQ_BYTES_OUT_INIT, 0, 0, 0, NULL, NULL                          \
+    }
 
 /*
  * Opens a reader over the column chunk of leaf `leaf` (schema column
@@ -70,8 +73,7 @@ typedef struct pq_column_batch {
  * chunk's bytes. DELTA_EINVAL for indexes out of range; DELTA_EUNSUPPORTED
  * for a codec this build lacks or a chunk in another file.
  */
-int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group,
-                          uint32_t leaf);
+int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group, uint32_t leaf);
 
 /*
  * Reads up to max_records whole records (a record ends before the next

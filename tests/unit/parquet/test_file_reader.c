@@ -108,8 +108,7 @@ static void test_open_store_and_buffer(void **state)
         assert_int_equal(pq_file_size(f), t.file.len);
         check_content(f);
         if (variant)
-            assert_int_equal(pq_file_metadata(f)->key_value_metadata[0].value.len,
-                             sizeof big - 1);
+            assert_int_equal(pq_file_metadata(f)->key_value_metadata[0].value.len, sizeof big - 1);
         pq_file_free(f);
         assert_int_equal(pq_file_open_buffer(&f, t.file.data, t.file.len, "buf"), 0);
         assert_string_equal(pq_file_name(f), "buf");
@@ -407,10 +406,8 @@ static void test_golden_open(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_store_and_buffer),
-        cmocka_unit_test(test_open_errors),
-        cmocka_unit_test(test_out_of_memory),
-        cmocka_unit_test(test_page_index),
+        cmocka_unit_test(test_open_store_and_buffer), cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_out_of_memory),         cmocka_unit_test(test_page_index),
         cmocka_unit_test(test_golden_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
