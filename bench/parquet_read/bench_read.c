@@ -1,6 +1,6 @@
 /*
  * Decodes every column of every row group of the given Parquet files with
- * the column reader (batches of 65536 records), REPEAT times, and prints
+ * the column reader (batches of 65536 records, or -b N), REPEAT times, and prints
  * the best wall time with throughput in values and compressed bytes per
  * second. Files are read into memory first, so storage is not measured.
  * -c NAME restricts decoding to one top-level column.
@@ -40,7 +40,8 @@ static uint8_t *slurp(const char *path, size_t *len)
 }
 
 /* Decodes one file; adds to the level and value counts. */
-static const char *only; /* -c NAME: decode only this top-level column */
+static const char *only;             /* -c NAME: decode only this top-level column */
+static size_t batch_records = 65536; /* -b N */
 
 static int decode(const uint8_t *data, size_t len, const char *name, uint64_t *levels,
                   uint64_t *values)
@@ -51,23 +52,23 @@ static int decode(const uint8_t *data, size_t len, const char *name, uint64_t *l
         return rc;
     const pq_file_meta *m = pq_file_metadata(f);
     pq_column_batch b = PQ_COLUMN_BATCH_INIT;
-    for (uint32_t g = 0; g < m->num_row_groups && rc == 0; g++) {
-        for (uint32_t c = 0; c < pq_file_schema(f)->num_leaves && rc == 0; c++) {
-            const pq_schema_node *leaf = pq_file_schema(f)->leaves[c];
-            const char *top = NULL;
-            pq_schema_node_path(leaf, &top, 1);
-            if (only && strcmp(top, only) != 0)
-                continue;
-            pq_column_reader *r;
-            rc = pq_column_reader_open(&r, f, g, c);
-            if (rc)
-                break;
-            while ((rc = pq_column_reader_read(r, 65536, &b)) == 0 && b.num_records) {
+    /* one reader per column, re-targeted from row group to row group */
+    for (uint32_t c = 0; c < pq_file_schema(f)->num_leaves && rc == 0; c++) {
+        const pq_schema_node *leaf = pq_file_schema(f)->leaves[c];
+        const char *top = NULL;
+        pq_schema_node_path(leaf, &top, 1);
+        if (only && strcmp(top, only) != 0)
+            continue;
+        pq_column_reader *r = NULL;
+        for (uint32_t g = 0; g < m->num_row_groups && rc == 0; g++) {
+            rc = r ? pq_column_reader_reopen(r, g, c) : pq_column_reader_open(&r, f, g, c);
+            while (rc == 0 && (rc = pq_column_reader_read(r, batch_records, &b)) == 0 &&
+                   b.num_records) {
                 *levels += b.num_levels;
                 *values += b.num_values;
             }
-            pq_column_reader_free(r);
         }
+        pq_column_reader_free(r);
     }
     pq_column_batch_free(&b);
     pq_file_free(f);
@@ -82,10 +83,13 @@ int main(int argc, char **argv)
             repeat = atoi(argv[first + 1]);
         else if (strcmp(argv[first], "-c") == 0)
             only = argv[first + 1];
+        else if (strcmp(argv[first], "-b") == 0)
+            batch_records = (size_t)atol(argv[first + 1]);
         first += 2;
     }
     if (first >= argc) {
-        fprintf(stderr, "usage: bench_parquet_read [-n REPEAT] [-c COLUMN] FILE...\n");
+        fprintf(stderr,
+                "usage: bench_parquet_read [-n REPEAT] [-c COLUMN] [-b BATCH_RECORDS] FILE...\n");
         return 2;
     }
     size_t nfiles = (size_t)(argc - first), total = 0;

@@ -75,7 +75,8 @@ struct pq_column_reader {
     /* the dictionary */
     bool has_dict;
     uint8_t *dict_buf; /* decompressed dictionary page, when compressed */
-    void *dict_vals;   /* fixed-width entries */
+    size_t dict_buf_cap;
+    void *dict_vals; /* fixed-width entries */
     pq_bytes_view *dict_views;
     size_t dict_count;
 
@@ -83,7 +84,7 @@ struct pq_column_reader {
     uint8_t *page_buf; /* decompression target */
     size_t page_buf_cap;
     int16_t *page_def, *page_rep;
-    size_t page_lv_cap;
+    size_t page_def_cap, page_rep_cap;
     size_t page_n, page_i;      /* level entries, consumed */
     size_t page_nvals, page_vi; /* values, consumed */
     bool page_all_defined;      /* every entry carries a value */
@@ -340,9 +341,8 @@ static int load_dictionary(pq_column_reader *r, const pq_page_header *h, const u
     if (dh->num_values < 0)
         return corrupt(r, "dictionary page with %" PRId32 " values", dh->num_values);
     size_t ulen = (size_t)h->uncompressed_page_size, clen = (size_t)h->compressed_page_size;
-    size_t cap = 0;
     const uint8_t *data;
-    int rc = decompress(r, true, body, clen, ulen, &r->dict_buf, &cap, &data);
+    int rc = decompress(r, true, body, clen, ulen, &r->dict_buf, &r->dict_buf_cap, &data);
     if (rc)
         return rc;
     size_t n = (size_t)dh->num_values;
@@ -379,25 +379,10 @@ static int load_dictionary(pq_column_reader *r, const pq_page_header *h, const u
 
 static int ensure_page_levels(pq_column_reader *r, size_t n)
 {
-    if (n <= r->page_lv_cap)
-        return 0;
-    size_t c = r->page_lv_cap ? r->page_lv_cap : 1024;
-    while (c < n)
-        c *= 2;
-    int16_t *d = NULL, *p = NULL;
-    if (r->max_def) {
-        d = delta_reallocarray(r->page_def, c, sizeof *d);
-        if (!d)
-            return fail(r, DELTA_ENOMEM);
-        r->page_def = d;
-    }
-    if (r->max_rep) {
-        p = delta_reallocarray(r->page_rep, c, sizeof *p);
-        if (!p)
-            return fail(r, DELTA_ENOMEM);
-        r->page_rep = p;
-    }
-    r->page_lv_cap = c;
+    if (r->max_def && grow(&r->page_def, &r->page_def_cap, n, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
+    if (r->max_rep && grow(&r->page_rep, &r->page_rep_cap, n, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
     return 0;
 }
 
@@ -861,23 +846,39 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
 
 /* ------------------------------------------------------------- setup */
 
-int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group, uint32_t leaf)
+/* Forgets the current chunk (bytes, dictionary, page and decoder state),
+ * keeping the buffers that can serve the next one. */
+static void drop_chunk(pq_column_reader *r)
 {
-    *out = NULL;
-    pq_column_reader *r = delta_calloc(1, sizeof *r);
-    if (!r)
-        return DELTA_ENOMEM;
-    r->file = f;
+    delta_free(r->chunk_owned);
+    delta_free(r->dict_vals);
+    delta_free(r->dict_views);
+    r->chunk_owned = NULL;
+    r->chunk = NULL;
+    r->chunk_len = r->pos = 0;
+    r->dict_vals = NULL;
+    r->dict_views = NULL;
+    r->dict_count = 0;
+    r->has_dict = false;
+    r->levels_total = r->levels_out = r->page_off = 0;
+    r->seen_data_page = r->finished = false;
+    r->page_n = r->page_i = r->page_nvals = r->page_vi = 0;
+    r->vmode = VM_NONE;
+    r->err = 0;
+}
+
+/* Points the reader at one chunk and fetches its bytes. */
+static int target(pq_column_reader *r, uint32_t row_group, uint32_t leaf)
+{
+    drop_chunk(r);
     r->rg = row_group;
     r->leaf = leaf;
-    pq_bytes_out init = PQ_BYTES_OUT_INIT;
-    r->scratch_bytes = init;
-    int rc = pq_file_read_chunk(f, row_group, leaf, &r->chunk, &r->chunk_owned, &r->chunk_start,
-                                &r->chunk_len);
+    int rc = pq_file_read_chunk(r->file, row_group, leaf, &r->chunk, &r->chunk_owned,
+                                &r->chunk_start, &r->chunk_len);
     if (rc)
-        goto fail;
-    const pq_schema *s = pq_file_schema(f);
-    r->node = s->leaves[leaf];
+        return r->err = rc;
+    pq_file *f = r->file;
+    r->node = pq_file_schema(f)->leaves[leaf];
     r->cm = &pq_file_metadata(f)->row_groups[row_group].columns[leaf].meta_data;
     r->type = r->node->elem->type;
     r->max_def = r->node->max_def;
@@ -893,11 +894,9 @@ int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group
     case PQ_TYPE_DOUBLE: r->width = 8; break;
     case PQ_TYPE_INT96: r->width = 12; break;
     case PQ_TYPE_FIXED_LEN_BYTE_ARRAY:
-        if (r->node->elem->type_length <= 0 || r->node->elem->type_length > (1 << 24)) {
-            rc = corrupt(r, "FIXED_LEN_BYTE_ARRAY length %" PRId32 " out of range",
-                         r->node->elem->type_length);
-            goto fail;
-        }
+        if (r->node->elem->type_length <= 0 || r->node->elem->type_length > (1 << 24))
+            return corrupt(r, "FIXED_LEN_BYTE_ARRAY length %" PRId32 " out of range",
+                           r->node->elem->type_length);
         r->width = (size_t)r->node->elem->type_length;
         break;
     default: r->width = 0;
@@ -908,13 +907,32 @@ int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group
         rc = delta_error_set(DELTA_EUNSUPPORTED, "%s: compression codec %s (%d) is not supported",
                              dbuf_cstr(&d), pq_codec_name(r->codec), r->codec);
         dbuf_free(&d);
-        goto fail;
+        return r->err = rc;
+    }
+    return 0;
+}
+
+int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group, uint32_t leaf)
+{
+    *out = NULL;
+    pq_column_reader *r = delta_calloc(1, sizeof *r);
+    if (!r)
+        return DELTA_ENOMEM;
+    r->file = f;
+    pq_bytes_out init = PQ_BYTES_OUT_INIT;
+    r->scratch_bytes = init;
+    int rc = target(r, row_group, leaf);
+    if (rc) {
+        pq_column_reader_free(r);
+        return rc;
     }
     *out = r;
     return 0;
-fail:
-    pq_column_reader_free(r);
-    return rc;
+}
+
+int pq_column_reader_reopen(pq_column_reader *r, uint32_t row_group, uint32_t leaf)
+{
+    return target(r, row_group, leaf);
 }
 
 const pq_schema_node *pq_column_reader_leaf(const pq_column_reader *r)
@@ -931,10 +949,8 @@ void pq_column_reader_free(pq_column_reader *r)
 {
     if (!r)
         return;
-    delta_free(r->chunk_owned);
+    drop_chunk(r);
     delta_free(r->dict_buf);
-    delta_free(r->dict_vals);
-    delta_free(r->dict_views);
     delta_free(r->page_buf);
     delta_free(r->page_def);
     delta_free(r->page_rep);

@@ -76,6 +76,15 @@ typedef struct pq_column_batch {
 int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group, uint32_t leaf);
 
 /*
+ * Points r at another column chunk of the same file (any row group and
+ * leaf), as pq_column_reader_open would, but keeps its page buffers: a scan
+ * reading one column across row groups reuses one reader and so avoids
+ * allocating (and faulting in) a fresh page buffer per chunk. On failure
+ * the reader stays failed until a reopen succeeds.
+ */
+int pq_column_reader_reopen(pq_column_reader *r, uint32_t row_group, uint32_t leaf);
+
+/*
  * Reads up to max_records whole records (a record ends before the next
  * entry with rep == 0) into b, replacing what it held; the batch stays
  * valid until the next read or pq_column_batch_free. Records never split

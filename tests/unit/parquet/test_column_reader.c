@@ -80,12 +80,15 @@ static size_t type_width(const pq_schema_node *leaf)
  * batch's own invariants. Returns the reader's result; *o holds what was
  * read (when `keep`).
  */
+/* When set, read_chunk re-targets this reader instead of opening one. */
+static pq_column_reader *g_reuse;
+
 static int read_chunk(pq_file *f, uint32_t rg, uint32_t leaf, size_t max_records, chunk_out *o,
                       bool keep)
 {
     memset(o, 0, sizeof *o);
-    pq_column_reader *r;
-    int rc = pq_column_reader_open(&r, f, rg, leaf);
+    pq_column_reader *r = g_reuse;
+    int rc = r ? pq_column_reader_reopen(r, rg, leaf) : pq_column_reader_open(&r, f, rg, leaf);
     if (rc)
         return rc;
     const pq_schema_node *node = pq_column_reader_leaf(r);
@@ -160,7 +163,8 @@ static int read_chunk(pq_file *f, uint32_t rg, uint32_t leaf, size_t max_records
         assert_int_equal(b.num_records, 0);
     }
     pq_column_batch_free(&b);
-    pq_column_reader_free(r);
+    if (!g_reuse)
+        pq_column_reader_free(r);
     return rc;
 }
 
@@ -304,6 +308,10 @@ static void check_golden_file(const char *path)
     const pq_file_meta *m = pq_file_metadata(f);
     const pq_schema *s = pq_file_schema(f);
     static const size_t sizes[] = {SIZE_MAX, 1000, 37, 1};
+    /* every other file goes through one reader re-targeted chunk by chunk */
+    g_reuse = NULL;
+    if (g_tot.files % 2 && m->num_row_groups && s->num_leaves)
+        assert_int_equal(pq_column_reader_open(&g_reuse, f, 0, 0), 0);
     for (uint32_t g = 0; g < m->num_row_groups; g++) {
         for (uint32_t c = 0; c < s->num_leaves; c++) {
             const pq_column_meta *cm = &m->row_groups[g].columns[c].meta_data;
@@ -328,6 +336,8 @@ static void check_golden_file(const char *path)
         }
     }
     g_tot.files++;
+    pq_column_reader_free(g_reuse);
+    g_reuse = NULL;
     pq_file_free(f);
     delta_store_free(store);
 }
@@ -908,6 +918,25 @@ static void test_layouts(void **state)
     assert_int_equal(b.def[0], 0);
     assert_int_equal(pq_column_reader_read(r, 5, &b), 0);
     assert_int_equal(b.num_records, 0);
+    pq_column_batch_free(&b);
+    pq_column_reader_free(r);
+    /* one reader re-targeted across chunks, through a failed reopen */
+    assert_int_equal(pq_column_reader_open(&r, f, 0, 1), 0);
+    assert_int_equal(pq_column_reader_read(r, 3, &b), 0);
+    assert_int_equal(b.num_records, 3);
+    assert_int_equal(pq_column_reader_reopen(r, 0, 7), DELTA_EINVAL);
+    assert_int_equal(pq_column_reader_read(r, 3, &b), DELTA_EINVAL);
+    assert_int_equal(pq_column_reader_reopen(r, 1, 0), 0);
+    assert_int_equal(pq_column_reader_leaf(r)->leaf_index, 0);
+    assert_int_equal(pq_column_reader_read(r, 100, &b), 0);
+    assert_int_equal(b.num_records, 8);
+    assert_int_equal(b.num_values, 6);
+    assert_null(b.rep);
+    assert_int_equal(pq_column_reader_reopen(r, 0, 1), 0);
+    assert_int_equal(pq_column_reader_read(r, 100, &b), 0);
+    assert_int_equal(b.num_records, 8);
+    assert_int_equal(b.num_levels, 10);
+    assert_non_null(b.rep);
     pq_column_batch_free(&b);
     pq_column_reader_free(r);
     /* out-of-range chunk */
