@@ -68,6 +68,7 @@ struct pq_column_reader {
     size_t pos;            /* next page header */
     uint64_t levels_total; /* num_values of the data pages loaded */
     uint64_t levels_out;   /* level entries handed out */
+    uint64_t records_out;  /* records handed out */
     uint64_t page_off;     /* file offset of the current page's header */
     bool seen_data_page;
     bool finished;
@@ -656,6 +657,12 @@ static int next_page(pq_column_reader *r)
             return corrupt(
                 r, "the chunk metadata announces %" PRId64 " values but its pages hold %" PRIu64,
                 r->cm->num_values, r->levels_total);
+        /* Every level has been handed out, so every record counted. */
+        int64_t rows = pq_file_metadata(r->file)->row_groups[r->rg].num_rows;
+        if (r->records_out != (uint64_t)rows)
+            return corrupt(
+                r, "the row group has %" PRId64 " rows but the chunk holds %" PRIu64 " records",
+                rows, r->records_out);
     }
     return 0;
 }
@@ -794,11 +801,11 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
         /* At a record boundary: stop early when byte-array data is large. */
         if (boundary && b->bytes.data.len >= BATCH_BYTES_SOFT_LIMIT && b->num_records > 0)
             break;
-        size_t start = r->page_i, end = start;
+        size_t start = r->page_i, end = start, recs = 0;
         size_t want = max_records - b->num_records;
         if (r->max_rep) {
             const int16_t *rep = r->page_rep;
-            size_t n = r->page_n, recs = 0;
+            size_t n = r->page_n;
             for (; end < n; end++) {
                 if (rep[end] == 0) {
                     if (recs == want)
@@ -806,12 +813,12 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
                     recs++;
                 }
             }
-            b->num_records += recs;
         } else {
             size_t avail = r->page_n - start;
             end = start + (avail < want ? avail : want);
-            b->num_records += end - start;
+            recs = end - start;
         }
+        b->num_records += recs;
         size_t seg = end - start; /* > 0: page_i < page_n and not stopped */
         rc = batch_levels_room(r, b, b->num_levels + seg);
         if (rc)
@@ -836,6 +843,7 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
         b->num_levels += seg;
         r->page_i = end;
         r->levels_out += seg;
+        r->records_out += recs;
     }
     if (r->max_def)
         b->def = b->def_buf;
@@ -860,7 +868,7 @@ static void drop_chunk(pq_column_reader *r)
     r->dict_views = NULL;
     r->dict_count = 0;
     r->has_dict = false;
-    r->levels_total = r->levels_out = r->page_off = 0;
+    r->levels_total = r->levels_out = r->records_out = r->page_off = 0;
     r->seen_data_page = r->finished = false;
     r->page_n = r->page_i = r->page_nvals = r->page_vi = 0;
     r->vmode = VM_NONE;

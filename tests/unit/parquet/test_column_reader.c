@@ -1208,6 +1208,12 @@ static void test_corrupt_pages(void **state)
     tb t;
     build_one(&t, good_page, PQ_CODEC_SNAPPY);
     assert_int_equal(read_all(t.file.data, t.file.len, 100), 0);
+    /* ... unless the row group claims another row count */
+    t.file.len = t.footer_at;
+    t.groups[0].num_rows = 5;
+    t.meta.num_rows = 5;
+    assert_int_equal(tb_finish(&t), 0);
+    expect_corrupt(&t, "row group has 5 rows but the chunk holds 4 records");
     tb_free(&t);
 }
 
