@@ -203,7 +203,7 @@ static inline int tb_v2_page(tb *t, int32_t n, const uint32_t *def, const uint32
     const pq_schema_node *leaf = t->schema->leaves[t->leaf];
     dbuf body = DBUF_INIT;
     int32_t nulls = 0, rows = n;
-    if (leaf->max_rep) {
+    if (leaf->max_rep && rep) {
         pq_rle_encode(&body, rep, (size_t)n, pq_bit_width32((uint32_t)leaf->max_rep));
         rows = 0;
         for (int32_t i = 0; i < n; i++)
