@@ -62,7 +62,8 @@ struct pq_column_reader {
 
     /* the chunk */
     const uint8_t *chunk;
-    uint8_t *chunk_owned;
+    uint8_t *chunk_buf;   /* the chunk's bytes when read from a store, kept across chunks */
+    size_t chunk_cap;
     uint64_t chunk_start;
     size_t chunk_len;
     size_t pos;            /* next page header */
@@ -350,6 +351,17 @@ static int load_dictionary(pq_column_reader *r, const pq_page_header *h, const u
     if (r->type == PQ_TYPE_BYTE_ARRAY) {
         if (n > ulen / 4)
             return corrupt(r, "dictionary of %zu byte arrays cannot fit %zu bytes", n, ulen);
+        /* Keep the dictionary bytes in our buffer with PQ_DICT_PAD bytes to
+         * spare, so gathers copy short strings in one move. */
+        if (data != r->dict_buf) {
+            if (grow(&r->dict_buf, &r->dict_buf_cap, ulen + PQ_DICT_PAD, 1))
+                return fail(r, DELTA_ENOMEM);
+            memcpy(r->dict_buf, data, ulen);
+            data = r->dict_buf;
+        } else if (grow(&r->dict_buf, &r->dict_buf_cap, ulen + PQ_DICT_PAD, 1)) {
+            return fail(r, DELTA_ENOMEM);
+        }
+        data = r->dict_buf;
         r->dict_views = delta_malloc((n ? n : 1) * sizeof *r->dict_views);
         if (!r->dict_views)
             return fail(r, DELTA_ENOMEM);
@@ -721,7 +733,8 @@ static int decode_values(pq_column_reader *r, size_t n, pq_column_batch *b)
             if (rc)
                 return fail(r, delta_error_prefix(rc, "dictionary indices: "));
             if (r->type == PQ_TYPE_BYTE_ARRAY)
-                rc = pq_dict_gather_bytes(r->dict_views, r->dict_count, r->tmp, k, &b->bytes);
+                rc = pq_dict_gather_bytes_padded(r->dict_views, r->dict_count, r->tmp, k,
+                                                 &b->bytes);
             else
                 rc = pq_dict_gather(r->dict_vals, r->dict_count, r->width, r->tmp, k,
                                     out + done * r->width);
@@ -858,10 +871,8 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
  * keeping the buffers that can serve the next one. */
 static void drop_chunk(pq_column_reader *r)
 {
-    delta_free(r->chunk_owned);
     delta_free(r->dict_vals);
     delta_free(r->dict_views);
-    r->chunk_owned = NULL;
     r->chunk = NULL;
     r->chunk_len = r->pos = 0;
     r->dict_vals = NULL;
@@ -881,8 +892,8 @@ static int target(pq_column_reader *r, uint32_t row_group, uint32_t leaf)
     drop_chunk(r);
     r->rg = row_group;
     r->leaf = leaf;
-    int rc = pq_file_read_chunk(r->file, row_group, leaf, &r->chunk, &r->chunk_owned,
-                                &r->chunk_start, &r->chunk_len);
+    int rc = pq_file_read_chunk(r->file, row_group, leaf, &r->chunk, &r->chunk_buf,
+                                &r->chunk_cap, &r->chunk_start, &r->chunk_len);
     if (rc)
         return r->err = rc;
     pq_file *f = r->file;
@@ -958,6 +969,7 @@ void pq_column_reader_free(pq_column_reader *r)
     if (!r)
         return;
     drop_chunk(r);
+    delta_free(r->chunk_buf);
     delta_free(r->dict_buf);
     delta_free(r->page_buf);
     delta_free(r->page_def);

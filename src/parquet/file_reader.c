@@ -261,11 +261,10 @@ int pq_file_chunk_range(const pq_file *f, uint32_t row_group, uint32_t leaf, uin
 }
 
 int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint8_t **data,
-                       uint8_t **owned, uint64_t *start, size_t *len)
+                       uint8_t **buf, size_t *buf_cap, uint64_t *start, size_t *len)
 {
     uint64_t s, n;
     *data = NULL;
-    *owned = NULL;
     int rc = pq_file_chunk_range(f, row_group, leaf, &s, &n);
     if (rc)
         return rc;
@@ -283,15 +282,16 @@ int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint
         *data = f->data + s;
         return 0;
     }
-    uint8_t *buf = delta_malloc(n ? (size_t)n : 1);
-    if (!buf)
-        return DELTA_ENOMEM;
-    rc = read_exact(f, s, (size_t)n, buf);
-    if (rc) {
-        delta_free(buf);
-        return rc;
+    if (*buf_cap < n || !*buf) {
+        delta_free(*buf);
+        *buf_cap = 0;
+        if (!(*buf = delta_malloc(n ? (size_t)n : 1)))
+            return DELTA_ENOMEM;
+        *buf_cap = (size_t)n;
     }
-    *data = *owned = buf;
+    if ((rc = read_exact(f, s, (size_t)n, *buf)))
+        return rc;
+    *data = *buf;
     return 0;
 }
 
