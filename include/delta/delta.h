@@ -7,6 +7,7 @@
 
 #include <delta/common.h>
 #include <delta/arrow.h>
+#include <delta/columnar.h>
 #include <delta/storage.h>
 
 #endif

@@ -14,8 +14,11 @@
  *   children  STRUCT: one per field, each of this vector's length;
  *             LIST/MAP: one, of length offsets[length]
  *
- * A null slot still has a value: zero for fixed width, an empty range for
- * variable width and lists; STRUCT children hold a (null) entry for it.
+ * A null slot still has a value: the append functions write zero for
+ * fixed width and an empty range for variable width and lists; STRUCT
+ * children hold a (null) entry for it. Arrays imported from Arrow may hold
+ * anything in null slots (Arrow allows it), so readers must look at the
+ * validity bit first and never rely on a null slot's contents.
  *
  * Vectors are reference counted (an exported Arrow array keeps its vector
  * alive) and mutable only while one reference exists. Buffers are either
@@ -167,5 +170,11 @@ struct dstream {
     int (*next)(dstream *s, dvec **out);
     void (*free)(dstream *s);
 };
+
+/* A stream handing out `batches` in order (each of type `schema`). Takes
+ * the caller's reference to every batch, also on failure; takes a new
+ * reference to schema. For tests and for producers that hold everything
+ * in memory. */
+int dstream_from_batches(dstream **out, const dtype *schema, dvec **batches, size_t n);
 
 #endif
