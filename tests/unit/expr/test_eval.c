@@ -463,6 +463,7 @@ static void test_scopes_and_nesting(void **state)
     assert_non_null(strstr(delta_error_last(), "field 'nope' not found; expected one of: q, r"));
     assert_int_equal(et_eval(b, "p + 1", &out), DELTA_ETYPE);
     assert_non_null(strstr(delta_error_last(), "operator + expects numeric operands, found struct<"));
+    dbuf_free(&out);
     dvec_unref(b);
     dtype_unref(schema);
 
