@@ -536,7 +536,7 @@ static int number_literal(parser *p, const token *t, bool neg, expr_node *n)
             return rc;
         if (suffix == 'F') {
             n->ts.id = DT_FLOAT32;
-            if (fabs(n->val.d) > 3.4028234663852886e38)
+            if (fabs(n->val.d) >= 3.4028235677973366e38) /* rounds to infinity */
                 return delta_error_set(DELTA_EINVAL, "at position %u: expected a float, found '%s' out of range",
                                        t->pos, text);
             n->val.d = (double)(float)n->val.d;

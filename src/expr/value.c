@@ -622,7 +622,7 @@ int expr_cast_value(const dtype *from, const expr_value *in, const dtype *to, ex
         default: d = (double)x.i; break;
         }
         if (t == DT_FLOAT32) {
-            if (isfinite(d) && fabs(d) > 3.4028234663852886e38)
+            if (isfinite(d) && fabs(d) >= 3.4028235677973366e38) /* rounds to infinity */
                 return range_error(from, in, to);
             d = (double)(float)d;
         }
