@@ -8,18 +8,109 @@
 #ifndef DELTA_TEST_EXPRGEN_H
 #define DELTA_TEST_EXPRGEN_H
 
+#include <math.h>
+
+#include "core/dtime.h"
 #include "exprtest.h"
 #include "support/dgen.h"
+
+/* Oracle mode: SQL that DuckDB reads the same way (typed CASTs of text
+ * for literals, "quoted" columns, LIKE ... ESCAPE '!', IS NOT DISTINCT
+ * FROM, no binary columns, no backslashes in string literals). */
+static bool eg_oracle;
 
 /* Columns the generators may use: those the evaluator computes on. */
 static inline bool eg_usable(const dtype *t)
 {
+    if (eg_oracle && t->id == DT_BINARY)
+        return false;
     return t->id != DT_NULL && expr_type_evaluable(t);
+}
+
+static inline const char *eg_sql_type(const dtype *t, char *buf, size_t n)
+{
+    switch (t->id) {
+    case DT_BOOL: return "BOOLEAN";
+    case DT_INT8: return "TINYINT";
+    case DT_INT16: return "SMALLINT";
+    case DT_INT32: return "INTEGER";
+    case DT_INT64: return "BIGINT";
+    case DT_FLOAT32: return "FLOAT";
+    case DT_FLOAT64: return "DOUBLE";
+    case DT_DECIMAL: snprintf(buf, n, "DECIMAL(%u,%u)", t->precision, t->scale); return buf;
+    case DT_DATE32: return "DATE";
+    case DT_TIMESTAMP: return "TIMESTAMP";
+    default: return "VARCHAR";
+    }
+}
+
+/* Oracle-mode literal: CAST('text' AS type), understood alike by both. */
+static inline void eg_oracle_literal(const dtype *t, const expr_value *v, dbuf *out)
+{
+    if (v->is_null) {
+        dbuf_puts(out, "NULL");
+        return;
+    }
+    char tb[32];
+    switch (t->id) {
+    case DT_BOOL: dbuf_puts(out, v->b ? "TRUE" : "FALSE"); return;
+    case DT_FLOAT32:
+    case DT_FLOAT64:
+        if (isnan(v->d))
+            dbuf_printf(out, "CAST('NaN' AS %s)", eg_sql_type(t, tb, sizeof tb));
+        else if (isinf(v->d))
+            dbuf_printf(out, "CAST('%s' AS %s)", v->d > 0 ? "Infinity" : "-Infinity",
+                        eg_sql_type(t, tb, sizeof tb));
+        else
+            dbuf_printf(out, "CAST('%.*g' AS %s)", t->id == DT_FLOAT32 ? 9 : 17, v->d,
+                        eg_sql_type(t, tb, sizeof tb));
+        return;
+    case DT_DECIMAL:
+        dbuf_puts(out, "CAST('");
+        expr_format_decimal(out, v->dec, t->scale);
+        dbuf_printf(out, "' AS %s)", eg_sql_type(t, tb, sizeof tb));
+        return;
+    case DT_DATE32: {
+        int64_t d = v->i < -719162 || v->i > 2932896 ? 10957 : v->i;
+        dbuf_puts(out, "CAST('");
+        dtime_format_date(out, (int32_t)d);
+        dbuf_puts(out, "' AS DATE)");
+        return;
+    }
+    case DT_TIMESTAMP: {
+        int64_t us = v->i;
+        if (us < INT64_C(-62135596800000000) || us > INT64_C(253402300799999999))
+            us = 946684800000000;
+        dbuf_puts(out, "CAST('");
+        dtime_format_local(out, us);
+        dbuf_puts(out, "' AS TIMESTAMP)");
+        return;
+    }
+    case DT_STRING: {
+        dbuf_putc(out, '\'');
+        for (size_t k = 0; k < v->len; k++) {
+            if (v->bytes[k] == '\\')
+                continue; /* backslashes mean different things to the two parsers */
+            if (v->bytes[k] == '\'')
+                dbuf_putc(out, '\'');
+            dbuf_putc(out, v->bytes[k]);
+        }
+        dbuf_putc(out, '\'');
+        return;
+    }
+    default:
+        dbuf_printf(out, "CAST('%lld' AS %s)", (long long)v->i, eg_sql_type(t, tb, sizeof tb));
+        return;
+    }
 }
 
 /* A SQL literal of type t for value v. */
 static inline void eg_literal(const dtype *t, const expr_value *v, dbuf *out)
 {
+    if (eg_oracle) {
+        eg_oracle_literal(t, v, out);
+        return;
+    }
     if (v->is_null) {
         dbuf_puts(out, "NULL");
         return;
@@ -97,7 +188,7 @@ static inline void eg_value_literal(dgen *g, const dtype *t, const dvec *col, db
 
 static inline void eg_column(const dtype *schema, uint32_t c, dbuf *out)
 {
-    dbuf_printf(out, "`%s`", schema->fields[c].name);
+    dbuf_printf(out, eg_oracle ? "\"%s\"" : "`%s`", schema->fields[c].name);
 }
 
 /* A random predicate of at most `depth` levels over batch's usable
@@ -137,6 +228,8 @@ static inline void eg_predicate(dgen *g, const dvec *batch, int depth, bool extr
     dbuf_putc(out, '(');
     if (kind <= 4) {
         const char *op = ops[dgen_below(g, extras ? 7 : 6)];
+        if (eg_oracle && strcmp(op, "<=>") == 0)
+            op = "IS NOT DISTINCT FROM";
         if (dgen_pct(g, 20)) {
             eg_value_literal(g, t, col, out, NULL);
             dbuf_printf(out, " %s ", op);
@@ -181,13 +274,15 @@ static inline void eg_predicate(dgen *g, const dvec *batch, int depth, bool extr
                 dbuf_puts(out, "''");
             else if (ch == '\\')
                 break; /* keep patterns free of backslash escapes */
-            else if (ch == '%' || ch == '_') {
-                dbuf_putc(out, '\\');
+            else if (ch == '%' || ch == '_' || (eg_oracle && ch == '!')) {
+                dbuf_putc(out, eg_oracle ? '!' : '\\');
                 dbuf_putc(out, ch);
             } else
                 dbuf_putc(out, ch);
         }
         dbuf_puts(out, dgen_pct(g, 80) ? "%'" : "'");
+        if (eg_oracle)
+            dbuf_puts(out, " ESCAPE '!'");
     } else {
         eg_column(schema, c, out);
         dbuf_puts(out, dgen_pct(g, 50) ? " IS NOT NULL" : " = ");
