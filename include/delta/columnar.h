@@ -26,11 +26,11 @@ extern "C" {
 
 /** Output formats. */
 enum delta_format {
-    DELTA_FORMAT_TABLE = 0, /**< aligned, boxed text table for people */
-    DELTA_FORMAT_CSV = 1,   /**< RFC 4180 with a header line, LF line ends */
-    DELTA_FORMAT_NDJSON = 2,/**< one JSON object per line */
-    DELTA_FORMAT_JSON = 3,  /**< one JSON array of objects */
-    DELTA_FORMAT_PARQUET = 4/**< recognised by delta_format_parse; not printable */
+    DELTA_FORMAT_TABLE = 0,  /**< aligned, boxed text table for people */
+    DELTA_FORMAT_CSV = 1,    /**< RFC 4180 with a header line, LF line ends */
+    DELTA_FORMAT_NDJSON = 2, /**< one JSON object per line */
+    DELTA_FORMAT_JSON = 3,   /**< one JSON array of objects */
+    DELTA_FORMAT_PARQUET = 4 /**< recognised by delta_format_parse; not printable */
 };
 
 /** Options of delta_print_stream; initialise with DELTA_PRINT_OPTIONS_INIT. */
@@ -40,7 +40,10 @@ typedef struct delta_print_options {
     int64_t limit;    /**< print at most this many rows; -1 = all */
 } delta_print_options;
 
-#define DELTA_PRINT_OPTIONS_INIT {1, DELTA_FORMAT_TABLE, -1}
+#define DELTA_PRINT_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        1, DELTA_FORMAT_TABLE, -1                                                                  \
+    }
 
 /**
  * Parses a format name ("table", "csv", "ndjson", "json", "parquet";

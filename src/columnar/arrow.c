@@ -20,6 +20,7 @@
 #include "core/error.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +71,10 @@ static const char *unit_char(dtime_unit u)
 static void format_of(const dtype *t, dbuf *b)
 {
     static const char simple[] = {
-        [DT_NULL] = 'n',    [DT_BOOL] = 'b',    [DT_INT8] = 'c',    [DT_INT16] = 's',
-        [DT_INT32] = 'i',   [DT_INT64] = 'l',   [DT_UINT8] = 'C',   [DT_UINT16] = 'S',
-        [DT_UINT32] = 'I',  [DT_UINT64] = 'L',  [DT_FLOAT16] = 'e', [DT_FLOAT32] = 'f',
-        [DT_FLOAT64] = 'g', [DT_STRING] = 'u',  [DT_BINARY] = 'z',
+        [DT_NULL] = 'n',    [DT_BOOL] = 'b',   [DT_INT8] = 'c',    [DT_INT16] = 's',
+        [DT_INT32] = 'i',   [DT_INT64] = 'l',  [DT_UINT8] = 'C',   [DT_UINT16] = 'S',
+        [DT_UINT32] = 'I',  [DT_UINT64] = 'L', [DT_FLOAT16] = 'e', [DT_FLOAT32] = 'f',
+        [DT_FLOAT64] = 'g', [DT_STRING] = 'u', [DT_BINARY] = 'z',
     };
     switch (t->id) {
     case DT_DECIMAL: dbuf_printf(b, "d:%u,%u", t->precision, t->scale); break;
@@ -96,7 +97,23 @@ static void meta_put(dbuf *b, const char *s)
     dbuf_append(b, s, (size_t)n);
 }
 
-int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSchema *out)
+/* Annotations without an Arrow extension type travel under this metadata
+ * key, so a Parquet file read and written again through Arrow keeps them;
+ * other consumers ignore it. */
+#define ANNOT_KEY "libdelta:annotation"
+
+static const char *annot_tag(dtype_annot a)
+{
+    switch (a) {
+    case DT_ANNOT_ENUM: return "enum";
+    case DT_ANNOT_BSON: return "bson";
+    case DT_ANNOT_INT96: return "int96";
+    default: return NULL;
+    }
+}
+
+static int export_node(const dtype *t, const char *name, bool nullable, int32_t field_id,
+                       struct ArrowSchema *out)
 {
     memset(out, 0, sizeof *out);
     schema_priv *p = delta_calloc(1, sizeof *p);
@@ -110,16 +127,29 @@ int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSc
     p->name = delta_strdup(name ? name : "");
     if (!p->format || !p->name)
         goto oom;
-    const char *ext = t->annot == DT_ANNOT_UUID ? "arrow.uuid"
+    const char *ext = t->annot == DT_ANNOT_UUID   ? "arrow.uuid"
                       : t->annot == DT_ANNOT_JSON ? "arrow.json"
                                                   : NULL;
-    if (ext) {
-        int32_t n = 2;
-        dbuf_append(&meta, &n, 4);
-        meta_put(&meta, "ARROW:extension:name");
-        meta_put(&meta, ext);
-        meta_put(&meta, "ARROW:extension:metadata");
-        meta_put(&meta, "");
+    const char *tag = annot_tag(t->annot);
+    int32_t entries = (ext ? 2 : 0) + (tag ? 1 : 0) + (field_id >= 0 ? 1 : 0);
+    if (entries) {
+        dbuf_append(&meta, &entries, 4);
+        if (ext) {
+            meta_put(&meta, "ARROW:extension:name");
+            meta_put(&meta, ext);
+            meta_put(&meta, "ARROW:extension:metadata");
+            meta_put(&meta, "");
+        }
+        if (tag) {
+            meta_put(&meta, ANNOT_KEY);
+            meta_put(&meta, tag);
+        }
+        if (field_id >= 0) {
+            char num[12];
+            snprintf(num, sizeof num, "%" PRId32, field_id);
+            meta_put(&meta, "PARQUET:field_id");
+            meta_put(&meta, num);
+        }
         if (!(p->metadata = dbuf_detach(&meta, NULL)))
             goto oom;
     }
@@ -135,7 +165,7 @@ int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSc
             goto oom;
         for (int64_t i = 0; i < n; i++) {
             const dfield *f = &t->fields[i];
-            int rc = dtype_export(f->type, f->name, f->nullable, &p->children[i]);
+            int rc = export_node(f->type, f->name, f->nullable, f->id, &p->children[i]);
             p->n_children = i + 1;
             if (rc)
                 goto fail;
@@ -155,16 +185,23 @@ fail:
     return DELTA_ENOMEM;
 }
 
+int dtype_export(const dtype *t, const char *name, bool nullable, struct ArrowSchema *out)
+{
+    return export_node(t, name, nullable, -1, out);
+}
+
 /* ---- schema import --------------------------------------------------------------- */
 
 typedef struct meta_info {
     char ext[32];
+    char tag[8];
     int32_t field_id;
 } meta_info;
 
 static int read_meta(const struct ArrowSchema *s, meta_info *mi)
 {
     mi->ext[0] = '\0';
+    mi->tag[0] = '\0';
     mi->field_id = -1;
     const char *m = s->metadata;
     if (!m)
@@ -181,10 +218,13 @@ static int read_meta(const struct ArrowSchema *s, meta_info *mi)
         if (kl < 0 || vl < 0)
             return delta_error_set(DELTA_ECORRUPT, "Arrow schema '%s': malformed metadata",
                                    s->name ? s->name : "");
-        if (kl == 20 && memcmp(k, "ARROW:extension:name", 20) == 0 &&
-            (size_t)vl < sizeof mi->ext) {
+        if (kl == 20 && memcmp(k, "ARROW:extension:name", 20) == 0 && (size_t)vl < sizeof mi->ext) {
             memcpy(mi->ext, v, (size_t)vl);
             mi->ext[vl] = '\0';
+        } else if (kl == (int32_t)strlen(ANNOT_KEY) && memcmp(k, ANNOT_KEY, (size_t)kl) == 0 &&
+                   (size_t)vl < sizeof mi->tag) {
+            memcpy(mi->tag, v, (size_t)vl);
+            mi->tag[vl] = '\0';
         } else if (kl == 16 && memcmp(k, "PARQUET:field_id", 16) == 0 && vl > 0 && vl < 12) {
             char num[12];
             memcpy(num, v, (size_t)vl);
@@ -221,13 +261,17 @@ static dtime_unit unit_of(char c, bool *ok)
 static int check_children(const struct ArrowSchema *s, int64_t want)
 {
     if (s->n_children != want || (want && !s->children))
-        return delta_error_set(DELTA_ECORRUPT, "Arrow column '%s' (format '%s') has %lld children, "
-                               "expected %lld", s->name ? s->name : "", s->format,
-                               (long long)s->n_children, (long long)want);
+        return delta_error_set(DELTA_ECORRUPT,
+                               "Arrow column '%s' (format '%s') has %lld children, "
+                               "expected %lld",
+                               s->name ? s->name : "", s->format, (long long)s->n_children,
+                               (long long)want);
     for (int64_t i = 0; i < want; i++)
         if (!s->children[i] || !s->children[i]->release)
-            return delta_error_set(DELTA_ECORRUPT, "Arrow column '%s': child %lld is missing or "
-                                   "released", s->name ? s->name : "", (long long)i);
+            return delta_error_set(DELTA_ECORRUPT,
+                                   "Arrow column '%s': child %lld is missing or "
+                                   "released",
+                                   s->name ? s->name : "", (long long)i);
     return 0;
 }
 
@@ -243,11 +287,14 @@ static int import_type(const struct ArrowSchema *s, dtype **out)
         return unsupported(s, "dictionary-encoded");
     dtype *t = NULL;
     if (f[1] == '\0') {
-        static const struct { char c; dtype_id id; } simple[] = {
-            {'n', DT_NULL},    {'b', DT_BOOL},    {'c', DT_INT8},    {'s', DT_INT16},
-            {'i', DT_INT32},   {'l', DT_INT64},   {'C', DT_UINT8},   {'S', DT_UINT16},
-            {'I', DT_UINT32},  {'L', DT_UINT64},  {'e', DT_FLOAT16}, {'f', DT_FLOAT32},
-            {'g', DT_FLOAT64}, {'u', DT_STRING},  {'z', DT_BINARY},
+        static const struct {
+            char c;
+            dtype_id id;
+        } simple[] = {
+            {'n', DT_NULL},    {'b', DT_BOOL},   {'c', DT_INT8},    {'s', DT_INT16},
+            {'i', DT_INT32},   {'l', DT_INT64},  {'C', DT_UINT8},   {'S', DT_UINT16},
+            {'I', DT_UINT32},  {'L', DT_UINT64}, {'e', DT_FLOAT16}, {'f', DT_FLOAT32},
+            {'g', DT_FLOAT64}, {'u', DT_STRING}, {'z', DT_BINARY},
         };
         bool found = false;
         for (size_t i = 0; i < sizeof simple / sizeof simple[0] && !found; i++) {
@@ -316,8 +363,11 @@ static int import_type(const struct ArrowSchema *s, dtype **out)
             return rc;
         const struct ArrowSchema *e = s->children[0];
         if (!e->format || strcmp(e->format, "+s") != 0 || (rc = check_children(e, 2)))
-            return rc ? rc : delta_error_set(DELTA_ECORRUPT, "Arrow map '%s': entries are not "
-                                             "a struct of key and value", s->name ? s->name : "");
+            return rc ? rc
+                      : delta_error_set(DELTA_ECORRUPT,
+                                        "Arrow map '%s': entries are not "
+                                        "a struct of key and value",
+                                        s->name ? s->name : "");
         dfield k, v;
         if ((rc = dtype_import(e->children[0], &k)))
             return rc;
@@ -356,6 +406,12 @@ int dtype_import(const struct ArrowSchema *s, dfield *out)
         annot = DT_ANNOT_UUID;
     else if (strcmp(mi.ext, "arrow.json") == 0 && t->id == DT_STRING)
         annot = DT_ANNOT_JSON;
+    else if (strcmp(mi.tag, "enum") == 0 && t->id == DT_STRING)
+        annot = DT_ANNOT_ENUM;
+    else if (strcmp(mi.tag, "bson") == 0 && t->id == DT_BINARY)
+        annot = DT_ANNOT_BSON;
+    else if (strcmp(mi.tag, "int96") == 0 && t->id == DT_TIMESTAMP && t->unit == DT_UNIT_NANO)
+        annot = DT_ANNOT_INT96;
     if (annot) {
         dtype *a = dtype_with_annot(t, annot);
         dtype_unref(t);
@@ -525,8 +581,10 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
     if (!a || !a->release)
         return import_corrupt(path, "missing or released array");
     if (a->dictionary)
-        return delta_error_set(DELTA_EUNSUPPORTED, "Arrow array %s: dictionary-encoded arrays "
-                               "are not supported", path);
+        return delta_error_set(DELTA_EUNSUPPORTED,
+                               "Arrow array %s: dictionary-encoded arrays "
+                               "are not supported",
+                               path);
     int nb = expected_buffers(t);
     if (a->n_buffers != nb && !(t->id == DT_NULL && a->n_buffers == 1))
         return import_corrupt(path, "%lld buffers, expected %d", (long long)a->n_buffers, nb);
@@ -537,9 +595,11 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
         return import_corrupt(path, "%lld children, expected %u", (long long)a->n_children, nc);
     if (a->offset < 0 || a->length < 0 || extra < 0 || len < 0 || extra > a->length ||
         len > a->length - extra)
-        return import_corrupt(path, "rows [%lld, +%lld) outside an array of offset %lld and "
-                              "length %lld", (long long)extra, (long long)len,
-                              (long long)a->offset, (long long)a->length);
+        return import_corrupt(path,
+                              "rows [%lld, +%lld) outside an array of offset %lld and "
+                              "length %lld",
+                              (long long)extra, (long long)len, (long long)a->offset,
+                              (long long)a->length);
     int64_t eo = a->offset + extra;
     dvec *v = delta_calloc(1, sizeof *v);
     if (!v)
@@ -586,8 +646,8 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
     size_t w = dtype_byte_width(t);
     const uint8_t *b1 = nb >= 2 ? a->buffers[1] : NULL;
     if (nb >= 2 && !b1 && len > 0) {
-        rc = import_corrupt(path, "missing %s buffer",
-                            w || t->id == DT_BOOL ? "values" : "offsets");
+        rc =
+            import_corrupt(path, "missing %s buffer", w || t->id == DT_BOOL ? "values" : "offsets");
         goto fail;
     }
     if (t->id == DT_BOOL && len > 0) {
@@ -645,8 +705,7 @@ static int import_node(holder *h, const struct ArrowArray *a, const dtype *t, in
         for (uint32_t i = 0; i < nc; i++) {
             char cpath[256];
             snprintf(cpath, sizeof cpath, "%s%s%s", path, *path ? "." : "", t->fields[i].name);
-            rc = import_node(h, a->children[i], t->fields[i].type, eo, len, cpath,
-                             &v->children[i]);
+            rc = import_node(h, a->children[i], t->fields[i].type, eo, len, cpath, &v->children[i]);
             if (rc)
                 goto fail;
             v->num_children = i + 1;
@@ -847,7 +906,7 @@ int dstream_import(struct ArrowArrayStream *in, dstream **out)
     dfield_clear(&f);
     if (p->schema->id != DT_STRUCT) {
         rc = delta_error_set(DELTA_EUNSUPPORTED, "Arrow stream of non-struct type: only record "
-                             "batches are supported");
+                                                 "batches are supported");
         goto fail;
     }
     p->base.schema = p->schema;

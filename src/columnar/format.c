@@ -248,6 +248,51 @@ static float half_to_float(uint16_t h)
     return sign ? -v : v;
 }
 
+/* Nearest half (round to nearest, ties to even) of a float. */
+static uint16_t float_to_half(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+    uint32_t e8 = (x >> 23) & 0xff, man = x & 0x7fffff;
+    if (e8 == 0xff)
+        return (uint16_t)(sign | 0x7c00 | (man ? 0x200 : 0));
+    int32_t exp = (int32_t)e8 - 127 + 15;
+    if (exp >= 31)
+        return (uint16_t)(sign | 0x7c00);
+    if (exp <= 0) {
+        if (exp < -10)
+            return sign;
+        man |= 0x800000;
+        unsigned shift = (unsigned)(14 - exp);
+        uint32_t h = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1)))
+            h++;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = ((uint32_t)exp << 10) | (man >> 13), rem = man & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+        h++; /* a carry into the exponent gives the right result, up to infinity */
+    return (uint16_t)(sign | h);
+}
+
+/* Shortest text that reads back to the same half. */
+static void fmt_half(dbuf *out, uint16_t h, dfmt_style style)
+{
+    float x = half_to_float(h);
+    if (!isfinite(x)) {
+        fmt_double(out, x, style);
+        return;
+    }
+    char buf[32];
+    for (int p = 1; p <= 9; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, (double)x);
+        if (float_to_half(strtof(buf, NULL)) == h)
+            break;
+    }
+    dbuf_puts(out, buf);
+}
+
 static void fmt_decimal(dbuf *out, const uint8_t *p, unsigned scale)
 {
     u128 u = 0;
@@ -295,7 +340,7 @@ static void fmt_ymd(dbuf *out, int64_t days)
 /* Splits a count of `unit` into whole seconds (floor) and nanoseconds. */
 static void split_unit(int64_t v, dtime_unit unit, int64_t *secs, int64_t *nanos)
 {
-    int64_t per = unit == DT_UNIT_SECOND ? 1
+    int64_t per = unit == DT_UNIT_SECOND  ? 1
                   : unit == DT_UNIT_MILLI ? 1000
                   : unit == DT_UNIT_MICRO ? 1000000
                                           : 1000000000;
@@ -393,9 +438,7 @@ static void scalar_value(const dvec *v, int64_t row, dfmt_style style, dbuf *out
     case DT_UINT16:
     case DT_UINT32:
     case DT_UINT64: dbuf_printf(out, "%llu", (unsigned long long)fixed_uint(v, row)); break;
-    case DT_FLOAT16:
-        fmt_float(out, half_to_float(((const uint16_t *)v->values)[row]), style);
-        break;
+    case DT_FLOAT16: fmt_half(out, ((const uint16_t *)v->values)[row], style); break;
     case DT_FLOAT32: fmt_float(out, ((const float *)v->values)[row], style); break;
     case DT_FLOAT64: fmt_double(out, dvec_f64(v)[row], style); break;
     case DT_DECIMAL: fmt_decimal(out, (const uint8_t *)v->values + row * 16, t->scale); break;
@@ -506,8 +549,7 @@ static void json_value(const dvec *v, int64_t row, dbuf *out)
         dbuf_putc(out, obj ? '}' : ']');
         break;
     }
-    default:
-        scalar_value(v, row, DFMT_JSON, out);
+    default: scalar_value(v, row, DFMT_JSON, out);
     }
 }
 

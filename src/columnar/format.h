@@ -3,8 +3,9 @@
  * printer that writes batches in one of the output formats of the CLI.
  *
  * Text forms, shared by every style unless noted:
- *   integers   decimal; floats: the shortest text that reads back to the
- *              same value ("0.1", "1e+20"); NaN, Infinity, -Infinity
+ *   integers   decimal; floats: text that reads back to the same value,
+ *              the shortest of %.15g..%.17g for doubles (%.6g..%.9g for
+ *              floats, shortest for halves): "0.1", "1e+20"; NaN, Infinity, -Infinity
  *              (JSON: as strings, since JSON has no such numbers)
  *   decimal    exact digits with the scale's fraction ("-0.05", "123.40")
  *   date       2024-01-31 (years past 9999 as +10000, before 0 as -0001)

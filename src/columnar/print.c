@@ -11,9 +11,12 @@
 
 DELTA_EXTERN int delta_format_parse(const char *name, int *out)
 {
-    static const struct { const char *name; int format; } names[] = {
-        {"table", DELTA_FORMAT_TABLE}, {"csv", DELTA_FORMAT_CSV},
-        {"ndjson", DELTA_FORMAT_NDJSON}, {"json", DELTA_FORMAT_JSON},
+    static const struct {
+        const char *name;
+        int format;
+    } names[] = {
+        {"table", DELTA_FORMAT_TABLE},     {"csv", DELTA_FORMAT_CSV},
+        {"ndjson", DELTA_FORMAT_NDJSON},   {"json", DELTA_FORMAT_JSON},
         {"parquet", DELTA_FORMAT_PARQUET},
     };
     if (!name || !out)
@@ -24,8 +27,10 @@ DELTA_EXTERN int delta_format_parse(const char *name, int *out)
             return 0;
         }
     }
-    return delta_error_set(DELTA_EINVAL, "unknown format '%s' (expected table, csv, ndjson, json "
-                           "or parquet)", name);
+    return delta_error_set(DELTA_EINVAL,
+                           "unknown format '%s' (expected table, csv, ndjson, json "
+                           "or parquet)",
+                           name);
 }
 
 DELTA_EXTERN int64_t delta_print_stream(FILE *fp, struct ArrowArrayStream *stream,

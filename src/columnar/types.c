@@ -45,8 +45,7 @@ dtype *dtype_new(dtype_id id)
     case DT_FLOAT64:
     case DT_DATE32:
     case DT_STRING:
-    case DT_BINARY:
-        return type_alloc(id);
+    case DT_BINARY: return type_alloc(id);
     default:
         delta_error_set(DELTA_EINVAL, "dtype_new: type id %d needs parameters", (int)id);
         return NULL;
@@ -56,8 +55,10 @@ dtype *dtype_new(dtype_id id)
 dtype *dtype_new_decimal(unsigned precision, unsigned scale)
 {
     if (precision < 1 || precision > 38 || scale > precision) {
-        delta_error_set(DELTA_EINVAL, "invalid decimal(%u,%u): precision must be 1..38 and "
-                                      "scale 0..precision", precision, scale);
+        delta_error_set(DELTA_EINVAL,
+                        "invalid decimal(%u,%u): precision must be 1..38 and "
+                        "scale 0..precision",
+                        precision, scale);
         return NULL;
     }
     dtype *t = type_alloc(DT_DECIMAL);
@@ -308,15 +309,11 @@ bool dtype_equal(const dtype *a, const dtype *b)
     if (!a || !b || a->id != b->id || a->annot != b->annot)
         return false;
     switch (a->id) {
-    case DT_DECIMAL:
-        return a->precision == b->precision && a->scale == b->scale;
+    case DT_DECIMAL: return a->precision == b->precision && a->scale == b->scale;
     case DT_TIME32:
-    case DT_TIME64:
-        return a->unit == b->unit;
-    case DT_TIMESTAMP:
-        return a->unit == b->unit && a->utc == b->utc;
-    case DT_FIXED_BINARY:
-        return a->width == b->width;
+    case DT_TIME64: return a->unit == b->unit;
+    case DT_TIMESTAMP: return a->unit == b->unit && a->utc == b->utc;
+    case DT_FIXED_BINARY: return a->width == b->width;
     case DT_STRUCT:
     case DT_LIST:
     case DT_MAP:
@@ -329,8 +326,7 @@ bool dtype_equal(const dtype *a, const dtype *b)
                 return false;
         }
         return true;
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -412,8 +408,8 @@ static void format_name(const char *name, dbuf *out)
     bool plain = name[0] != '\0' && !(name[0] >= '0' && name[0] <= '9');
     for (const char *p = name; *p && plain; p++) {
         char c = *p;
-        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_';
+        plain =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
     if (plain) {
         dbuf_puts(out, name);

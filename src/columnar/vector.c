@@ -329,7 +329,8 @@ static int push_fixed(dvec *v, const void *p, size_t w)
 int dvec_append_nulls(dvec *v, int64_t n)
 {
     if (n < 0)
-        return delta_error_set(DELTA_EINVAL, "dvec_append_nulls: negative count %lld", (long long)n);
+        return delta_error_set(DELTA_EINVAL, "dvec_append_nulls: negative count %lld",
+                               (long long)n);
     if (n == 0)
         return 0;
     const dtype *t = v->type;
@@ -410,9 +411,18 @@ int dvec_append_int(dvec *v, int64_t x)
         return delta_error_set(DELTA_ERANGE, "value %lld does not fit %s", (long long)x, name);
     }
     switch (dtype_byte_width(v->type)) {
-    case 1: { int8_t y = (int8_t)x; return push_fixed(v, &y, 1); }
-    case 2: { int16_t y = (int16_t)x; return push_fixed(v, &y, 2); }
-    case 4: { int32_t y = (int32_t)x; return push_fixed(v, &y, 4); }
+    case 1: {
+        int8_t y = (int8_t)x;
+        return push_fixed(v, &y, 1);
+    }
+    case 2: {
+        int16_t y = (int16_t)x;
+        return push_fixed(v, &y, 2);
+    }
+    case 4: {
+        int32_t y = (int32_t)x;
+        return push_fixed(v, &y, 4);
+    }
     default: return push_fixed(v, &x, 8);
     }
 }
@@ -430,13 +440,22 @@ int dvec_append_uint(dvec *v, uint64_t x)
     if (x > hi) {
         char name[64];
         type_name(v->type, name, sizeof name);
-        return delta_error_set(DELTA_ERANGE, "value %llu does not fit %s",
-                               (unsigned long long)x, name);
+        return delta_error_set(DELTA_ERANGE, "value %llu does not fit %s", (unsigned long long)x,
+                               name);
     }
     switch (dtype_byte_width(v->type)) {
-    case 1: { uint8_t y = (uint8_t)x; return push_fixed(v, &y, 1); }
-    case 2: { uint16_t y = (uint16_t)x; return push_fixed(v, &y, 2); }
-    case 4: { uint32_t y = (uint32_t)x; return push_fixed(v, &y, 4); }
+    case 1: {
+        uint8_t y = (uint8_t)x;
+        return push_fixed(v, &y, 1);
+    }
+    case 2: {
+        uint16_t y = (uint16_t)x;
+        return push_fixed(v, &y, 2);
+    }
+    case 4: {
+        uint32_t y = (uint32_t)x;
+        return push_fixed(v, &y, 4);
+    }
     default: return push_fixed(v, &x, 8);
     }
 }
@@ -500,9 +519,10 @@ int dvec_end_list(dvec *v)
         return rc;
     const dvec *c = v->children[0];
     if (c->length < v->offsets[v->length])
-        return delta_error_set(DELTA_EINVAL, "dvec_end_list: child has %lld rows, fewer than "
-                               "the %d already used", (long long)c->length,
-                               (int)v->offsets[v->length]);
+        return delta_error_set(DELTA_EINVAL,
+                               "dvec_end_list: child has %lld rows, fewer than "
+                               "the %d already used",
+                               (long long)c->length, (int)v->offsets[v->length]);
     if (c->length > INT32_MAX)
         return delta_error_set(DELTA_ERANGE, "list child exceeds 2^31-1 entries");
     v->offsets[v->length + 1] = (int32_t)c->length;
@@ -569,9 +589,7 @@ static int range_rec(dvec *dst, const dvec *src, int64_t from, int64_t n)
     }
     size_t w = dtype_byte_width(t);
     switch (t->id) {
-    case DT_BOOL:
-        dbits_copy(dst->values, len, src->values, from, n);
-        break;
+    case DT_BOOL: dbits_copy(dst->values, len, src->values, from, n); break;
     case DT_STRING:
     case DT_BINARY: {
         const int32_t *so = src->offsets;
@@ -612,8 +630,8 @@ static int range_rec(dvec *dst, const dvec *src, int64_t from, int64_t n)
                 return rc;
         break;
     default:
-        memcpy((uint8_t *)dst->values + (size_t)len * w, (const uint8_t *)src->values + (size_t)from * w,
-               (size_t)n * w);
+        memcpy((uint8_t *)dst->values + (size_t)len * w,
+               (const uint8_t *)src->values + (size_t)from * w, (size_t)n * w);
         break;
     }
     dst->length += n;
@@ -627,12 +645,13 @@ int dvec_append_range(dvec *dst, const dvec *src, int64_t from, int64_t n)
     if (rc)
         return rc;
     if (from < 0 || n < 0 || from > src->length || n > src->length - from)
-        return delta_error_set(DELTA_EINVAL, "dvec_append_range: rows [%lld, +%lld) outside a "
-                               "vector of %lld rows", (long long)from, (long long)n,
-                               (long long)src->length);
+        return delta_error_set(DELTA_EINVAL,
+                               "dvec_append_range: rows [%lld, +%lld) outside a "
+                               "vector of %lld rows",
+                               (long long)from, (long long)n, (long long)src->length);
     if (dst == src)
         return delta_error_set(DELTA_EINVAL, "dvec_append_range: source and destination are "
-                               "the same vector");
+                                             "the same vector");
     int64_t old = dst->length;
     rc = range_rec(dst, src, from, n);
     if (rc)
@@ -772,12 +791,13 @@ int dvec_append_take(dvec *dst, const dvec *src, const uint32_t *sel, int64_t n)
         return delta_error_set(DELTA_EINVAL, "dvec_append_take: negative count %lld", (long long)n);
     if (dst == src)
         return delta_error_set(DELTA_EINVAL, "dvec_append_take: source and destination are "
-                               "the same vector");
+                                             "the same vector");
     for (int64_t i = 0; i < n; i++)
         if ((int64_t)sel[i] >= src->length)
-            return delta_error_set(DELTA_EINVAL, "dvec_append_take: selection %lld is row %u of "
-                                   "a vector of %lld rows", (long long)i, sel[i],
-                                   (long long)src->length);
+            return delta_error_set(DELTA_EINVAL,
+                                   "dvec_append_take: selection %lld is row %u of "
+                                   "a vector of %lld rows",
+                                   (long long)i, sel[i], (long long)src->length);
     int64_t old = dst->length;
     rc = take_rec(dst, src, sel, n);
     if (rc)
@@ -855,8 +875,8 @@ static int validate_rec(const dvec *v, bool utf8, dbuf *path)
                 return bad(path, "first offset is %d, not 0", (int)o[0]);
             for (int64_t i = 0; i < v->length; i++)
                 if (o[i + 1] < o[i])
-                    return bad(path, "offsets decrease at row %lld (%d after %d)",
-                               (long long)i, (int)o[i + 1], (int)o[i]);
+                    return bad(path, "offsets decrease at row %lld (%d after %d)", (long long)i,
+                               (int)o[i + 1], (int)o[i]);
         }
         int64_t last = o ? o[v->length] : 0;
         if (dtype_is_variable(t)) {
@@ -898,7 +918,8 @@ static int validate_rec(const dvec *v, bool utf8, dbuf *path)
         else if (t->id == DT_STRUCT && c->length != v->length)
             rc = bad(path, "child has %lld rows, the struct %lld", (long long)c->length,
                      (long long)v->length);
-        else if (t->id == DT_MAP && (c->null_count || (c->num_children && c->children[0]->null_count)))
+        else if (t->id == DT_MAP &&
+                 (c->null_count || (c->num_children && c->children[0]->null_count)))
             rc = bad(path, "map entries or keys contain nulls");
         else
             rc = validate_rec(c, utf8, path);
@@ -937,8 +958,7 @@ static bool diff(const dvec *a, int64_t i, const dvec *b, int64_t j, dbuf *path,
     return false;
 }
 
-static bool value_equal(const dvec *a, int64_t i, const dvec *b, int64_t j, dbuf *path,
-                        dbuf *why)
+static bool value_equal(const dvec *a, int64_t i, const dvec *b, int64_t j, dbuf *path, dbuf *why)
 {
     bool va = dvec_is_valid(a, i), vb = dvec_is_valid(b, j);
     if (va != vb)
@@ -1083,10 +1103,11 @@ int dbatch_seal(dvec *b)
     int64_t n = b->children[0]->length;
     for (uint32_t i = 1; i < b->num_children; i++)
         if (b->children[i]->length != n)
-            return delta_error_set(DELTA_EINVAL, "batch column '%s' has %lld rows but column "
-                                   "'%s' has %lld", b->type->fields[i].name,
-                                   (long long)b->children[i]->length, b->type->fields[0].name,
-                                   (long long)n);
+            return delta_error_set(DELTA_EINVAL,
+                                   "batch column '%s' has %lld rows but column "
+                                   "'%s' has %lld",
+                                   b->type->fields[i].name, (long long)b->children[i]->length,
+                                   b->type->fields[0].name, (long long)n);
     int rc = grow_rows(b, n);
     if (rc)
         return rc;

@@ -122,6 +122,9 @@ typedef struct pq_rle_enc {
 void pq_rle_enc_init(pq_rle_enc *e, dbuf *out, unsigned width);
 void pq_rle_enc_put(pq_rle_enc *e, uint32_t value);
 void pq_rle_enc_put_batch(pq_rle_enc *e, const uint32_t *values, size_t n);
+/* n copies of one value (levels of a span without nulls); constant time
+ * once inside a run. */
+void pq_rle_enc_put_repeat(pq_rle_enc *e, uint32_t value, size_t n);
 /* Writes what is pending; the encoder may be reused afterwards. Returns
  * out->err. */
 int pq_rle_enc_finish(pq_rle_enc *e);

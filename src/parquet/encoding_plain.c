@@ -372,8 +372,14 @@ int pq_int96_to_nanos(const uint8_t v[12], int64_t *out)
     int64_t nanos = (int64_t)pq_ld64(v);
     int64_t days = (int64_t)pq_ld32(v + 8) - PQ_JULIAN_UNIX_EPOCH;
     int64_t r;
-    if (__builtin_mul_overflow(days, PQ_NANOS_PER_DAY, &r) ||
-        __builtin_add_overflow(r, nanos, &r))
+    /* Near INT64_MIN the day alone overflows although the sum fits: then
+     * count one day less and take it back from the nanoseconds. */
+    bool over = __builtin_mul_overflow(days, PQ_NANOS_PER_DAY, &r) ||
+                __builtin_add_overflow(r, nanos, &r);
+    if (over && days < 0 && nanos > 0)
+        over = __builtin_mul_overflow(days + 1, PQ_NANOS_PER_DAY, &r) ||
+               __builtin_add_overflow(r, nanos - PQ_NANOS_PER_DAY, &r);
+    if (over)
         return delta_error_set(DELTA_ERANGE,
                                "INT96 timestamp (Julian day %" PRIu32 ") is outside the "
                                "int64 nanosecond range",

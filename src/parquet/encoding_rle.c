@@ -304,6 +304,22 @@ void pq_rle_enc_put_batch(pq_rle_enc *e, const uint32_t *values, size_t n)
     }
 }
 
+void pq_rle_enc_put_repeat(pq_rle_enc *e, uint32_t value, size_t n)
+{
+    value &= (uint32_t)((1ull << e->width) - 1);
+    while (n) {
+        if (e->rep > 8 && value == e->cur && e->rep < INT32_MAX - 1) {
+            size_t room = (size_t)(INT32_MAX - 1 - e->rep);
+            size_t k = n < room ? n : room;
+            e->rep += (uint32_t)k;
+            n -= k;
+            continue;
+        }
+        rle_put(e, value);
+        n--;
+    }
+}
+
 int pq_rle_enc_finish(pq_rle_enc *e)
 {
     if (e->rep >= 8) {

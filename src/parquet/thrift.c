@@ -268,7 +268,7 @@ int pq_tr_field(pq_treader *r, int16_t *last_id, pq_tfield *f)
             return delta_error_set(DELTA_ECORRUPT, "thrift at byte %zu: field id %d out of range",
                                    at, (int)id);
     } else {
-        int16_t v;
+        int16_t v = 0;
         if ((rc = pq_tr_i16(r, &v)))
             return rc;
         id = v;

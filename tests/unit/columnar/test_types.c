@@ -46,12 +46,16 @@ static dfield field(const char *name, dtype *t, bool nullable)
 static void test_simple_constructors(void **state)
 {
     (void)state;
-    static const struct { dtype_id id; size_t width; const char *name; } cases[] = {
-        {DT_NULL, 0, "void"},     {DT_BOOL, 0, "boolean"},     {DT_INT8, 1, "tinyint"},
-        {DT_INT16, 2, "smallint"}, {DT_INT32, 4, "int"},       {DT_INT64, 8, "bigint"},
-        {DT_UINT8, 1, "utinyint"}, {DT_UINT16, 2, "usmallint"}, {DT_UINT32, 4, "uint"},
+    static const struct {
+        dtype_id id;
+        size_t width;
+        const char *name;
+    } cases[] = {
+        {DT_NULL, 0, "void"},      {DT_BOOL, 0, "boolean"},      {DT_INT8, 1, "tinyint"},
+        {DT_INT16, 2, "smallint"}, {DT_INT32, 4, "int"},         {DT_INT64, 8, "bigint"},
+        {DT_UINT8, 1, "utinyint"}, {DT_UINT16, 2, "usmallint"},  {DT_UINT32, 4, "uint"},
         {DT_UINT64, 8, "ubigint"}, {DT_FLOAT16, 2, "halffloat"}, {DT_FLOAT32, 4, "float"},
-        {DT_FLOAT64, 8, "double"}, {DT_DATE32, 4, "date"},      {DT_STRING, 0, "string"},
+        {DT_FLOAT64, 8, "double"}, {DT_DATE32, 4, "date"},       {DT_STRING, 0, "string"},
         {DT_BINARY, 0, "binary"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -63,12 +67,13 @@ static void test_simple_constructors(void **state)
         assert_string_equal(fmt(t), cases[i].name);
         assert_false(dtype_is_nested(t));
         assert_int_equal(dtype_is_integer(t), cases[i].id >= DT_INT8 && cases[i].id <= DT_UINT64);
-        assert_int_equal(dtype_is_variable(t), cases[i].id == DT_STRING || cases[i].id == DT_BINARY);
+        assert_int_equal(dtype_is_variable(t),
+                         cases[i].id == DT_STRING || cases[i].id == DT_BINARY);
         dtype_unref(t);
     }
     /* types with parameters are refused by dtype_new */
-    dtype_id params[] = {DT_DECIMAL, DT_TIME32, DT_TIME64, DT_TIMESTAMP, DT_FIXED_BINARY,
-                         DT_STRUCT, DT_LIST, DT_MAP};
+    dtype_id params[] = {DT_DECIMAL,      DT_TIME32, DT_TIME64, DT_TIMESTAMP,
+                         DT_FIXED_BINARY, DT_STRUCT, DT_LIST,   DT_MAP};
     for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
         delta_error_clear();
         assert_null(dtype_new(params[i]));
@@ -93,7 +98,12 @@ static void test_parameterised(void **state)
     assert_null(dtype_new_decimal(39, 0));
     assert_null(dtype_new_decimal(5, 6));
 
-    struct { dtime_unit u; dtype_id id; size_t w; const char *name; } times[] = {
+    struct {
+        dtime_unit u;
+        dtype_id id;
+        size_t w;
+        const char *name;
+    } times[] = {
         {DT_UNIT_SECOND, DT_TIME32, 4, "time(s)"},
         {DT_UNIT_MILLI, DT_TIME32, 4, "time(ms)"},
         {DT_UNIT_MICRO, DT_TIME64, 8, "time(us)"},
@@ -209,7 +219,8 @@ static void test_nested(void **state)
     assert_int_equal(dtype_byte_width(t), 0);
 
     /* quoted names */
-    dfield q[2] = {field("has space", dtype_new(DT_INT8), true), field("we`ird", dtype_new(DT_BOOL), true)};
+    dfield q[2] = {field("has space", dtype_new(DT_INT8), true),
+                   field("we`ird", dtype_new(DT_BOOL), true)};
     dtype *qt = dtype_new_struct(q, 2);
     assert_string_equal(fmt(qt), "struct<`has space`:tinyint,`we``ird`:boolean>");
     dtype_unref(qt);
@@ -282,10 +293,12 @@ static void test_equal(void **state)
     assert_false(dtype_equal(s1, s3));
     assert_false(dtype_equal(s1, s4));
     assert_false(dtype_equal(s1, a));
-    dtype *d1 = dtype_new_decimal(10, 2), *d2 = dtype_new_decimal(10, 3), *d3 = dtype_new_decimal(10, 2);
+    dtype *d1 = dtype_new_decimal(10, 2), *d2 = dtype_new_decimal(10, 3),
+          *d3 = dtype_new_decimal(10, 2);
     assert_false(dtype_equal(d1, d2));
     assert_true(dtype_equal(d1, d3));
-    dtype *t1 = dtype_new_timestamp(DT_UNIT_MICRO, true), *t2 = dtype_new_timestamp(DT_UNIT_MICRO, false);
+    dtype *t1 = dtype_new_timestamp(DT_UNIT_MICRO, true),
+          *t2 = dtype_new_timestamp(DT_UNIT_MICRO, false);
     dtype *t3 = dtype_new_timestamp(DT_UNIT_NANO, true);
     assert_false(dtype_equal(t1, t2));
     assert_false(dtype_equal(t1, t3));
@@ -303,7 +316,8 @@ static void test_equal(void **state)
 static void test_field_index(void **state)
 {
     (void)state;
-    dfield f[3] = {field("Id", dtype_new(DT_INT32), true), field("name", dtype_new(DT_STRING), true),
+    dfield f[3] = {field("Id", dtype_new(DT_INT32), true),
+                   field("name", dtype_new(DT_STRING), true),
                    field("NAME2", dtype_new(DT_STRING), true)};
     dtype *t = dtype_new_struct(f, 3);
     assert_int_equal(dtype_field_index(t, "Id", false), 0);

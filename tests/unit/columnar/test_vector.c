@@ -90,9 +90,14 @@ static void test_fixed_types(void **state)
     assert_valid(v);
     dvec_unref(v);
 
-    struct { dtype_id id; int64_t lo, hi; } ints[] = {
-        {DT_INT16, INT16_MIN, INT16_MAX}, {DT_INT32, INT32_MIN, INT32_MAX},
-        {DT_INT64, INT64_MIN, INT64_MAX}, {DT_DATE32, INT32_MIN, INT32_MAX},
+    struct {
+        dtype_id id;
+        int64_t lo, hi;
+    } ints[] = {
+        {DT_INT16, INT16_MIN, INT16_MAX},
+        {DT_INT32, INT32_MIN, INT32_MAX},
+        {DT_INT64, INT64_MIN, INT64_MAX},
+        {DT_DATE32, INT32_MIN, INT32_MAX},
     };
     for (size_t k = 0; k < 4; k++) {
         v = new_vec(dtype_new(ints[k].id));
@@ -115,8 +120,13 @@ static void test_fixed_types(void **state)
     assert_true(v->cap >= 10000 && v->cap < 40000);
     dvec_unref(v);
 
-    struct { dtype_id id; uint64_t hi; } uints[] = {
-        {DT_UINT8, UINT8_MAX}, {DT_UINT16, UINT16_MAX}, {DT_UINT32, UINT32_MAX}, {DT_UINT64, UINT64_MAX}};
+    struct {
+        dtype_id id;
+        uint64_t hi;
+    } uints[] = {{DT_UINT8, UINT8_MAX},
+                 {DT_UINT16, UINT16_MAX},
+                 {DT_UINT32, UINT32_MAX},
+                 {DT_UINT64, UINT64_MAX}};
     for (size_t k = 0; k < 4; k++) {
         v = new_vec(dtype_new(uints[k].id));
         assert_int_equal(dvec_append_uint(v, uints[k].hi), 0);
@@ -245,7 +255,10 @@ static dtype *nested_type(void)
     assert_int_equal(dfield_init(&el, "element", dtype_new(DT_STRING), true), 0);
     assert_int_equal(dfield_init(&f[0], "a", dtype_new(DT_INT32), true), 0);
     assert_int_equal(dfield_init(&f[1], "l", dtype_new_list(el), true), 0);
-    assert_int_equal(dfield_init(&f[2], "m", dtype_new_map(dtype_new(DT_STRING), dtype_new(DT_INT32), true), true), 0);
+    assert_int_equal(dfield_init(&f[2], "m",
+                                 dtype_new_map(dtype_new(DT_STRING), dtype_new(DT_INT32), true),
+                                 true),
+                     0);
     return dtype_new_struct(f, 3);
 }
 
@@ -309,7 +322,8 @@ static void test_range_take_fixed(void **state)
     /* bitmaps at every bit offset */
     dvec *src = new_vec(dtype_new(DT_BOOL));
     for (int i = 0; i < 200; i++)
-        assert_int_equal((i * 7) % 5 == 0 ? dvec_append_null(src) : dvec_append_bool(src, (i * 13) % 3 == 0), 0);
+        assert_int_equal(
+            (i * 7) % 5 == 0 ? dvec_append_null(src) : dvec_append_bool(src, (i * 13) % 3 == 0), 0);
     for (int start = 0; start < 17; start++) {
         for (int pre = 0; pre < 10; pre++) {
             dvec *dst = new_vec(dtype_new(DT_BOOL));
@@ -499,15 +513,42 @@ static dvec *valid_sample(void)
     return v;
 }
 
-static dvec *strings(dvec *v) { return v->children[1]->children[0]; }
-static void brk_null_count(dvec *v) { v->null_count++; }
-static void brk_neg_length(dvec *v) { v->children[0]->null_count = -1; }
-static void brk_child_len(dvec *v) { v->children[0]->length--; }
-static void brk_offsets_decrease(dvec *v) { strings(v)->offsets[strings(v)->length] = 0; }
-static void brk_first_offset(dvec *v) { v->children[1]->offsets[0] = 1; }
-static void brk_data_len(dvec *v) { strings(v)->data_len++; }
-static void brk_list_child(dvec *v) { v->children[1]->offsets[v->length] -= 1; }
-static void brk_utf8(dvec *v) { strings(v)->data[strings(v)->data_len - 1] = 0xff; }
+static dvec *strings(dvec *v)
+{
+    return v->children[1]->children[0];
+}
+static void brk_null_count(dvec *v)
+{
+    v->null_count++;
+}
+static void brk_neg_length(dvec *v)
+{
+    v->children[0]->null_count = -1;
+}
+static void brk_child_len(dvec *v)
+{
+    v->children[0]->length--;
+}
+static void brk_offsets_decrease(dvec *v)
+{
+    strings(v)->offsets[strings(v)->length] = 0;
+}
+static void brk_first_offset(dvec *v)
+{
+    v->children[1]->offsets[0] = 1;
+}
+static void brk_data_len(dvec *v)
+{
+    strings(v)->data_len++;
+}
+static void brk_list_child(dvec *v)
+{
+    v->children[1]->offsets[v->length] -= 1;
+}
+static void brk_utf8(dvec *v)
+{
+    strings(v)->data[strings(v)->data_len - 1] = 0xff;
+}
 static void brk_map_key_null(dvec *v)
 {
     dvec *keys = v->children[2]->children[0]->children[0];
@@ -515,7 +556,10 @@ static void brk_map_key_null(dvec *v)
     dbit_clear(keys->validity, 0);
     keys->null_count = 1;
 }
-static void brk_children(dvec *v) { v->num_children = 2; }
+static void brk_children(dvec *v)
+{
+    v->num_children = 2;
+}
 static void brk_bitmap(dvec *v)
 {
     dvec *a = v->children[0];
@@ -526,12 +570,20 @@ static void brk_bitmap(dvec *v)
 static void test_validate(void **state)
 {
     (void)state;
-    static const struct { breaker fn; const char *expect; } cases[] = {
-        {brk_null_count, "null_count"},  {brk_neg_length, "null_count"},
-        {brk_child_len, "rows"},         {brk_offsets_decrease, "offsets decrease"},
-        {brk_first_offset, "first offset"}, {brk_data_len, "data length"},
-        {brk_list_child, "offsets end"}, {brk_utf8, "UTF-8"},
-        {brk_map_key_null, "nulls"},     {brk_children, "children"},
+    static const struct {
+        breaker fn;
+        const char *expect;
+    } cases[] = {
+        {brk_null_count, "null_count"},
+        {brk_neg_length, "null_count"},
+        {brk_child_len, "rows"},
+        {brk_offsets_decrease, "offsets decrease"},
+        {brk_first_offset, "first offset"},
+        {brk_data_len, "data length"},
+        {brk_list_child, "offsets end"},
+        {brk_utf8, "UTF-8"},
+        {brk_map_key_null, "nulls"},
+        {brk_children, "children"},
         {brk_bitmap, "null_count"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -858,8 +858,22 @@ static void test_int96(void **state)
         assert_int_equal(pq_int96_to_nanos(v, &t), 0);
         assert_int_equal(t, x);
     }
+    /* the whole int64 range, including its ends */
+    const int64_t ends[] = {INT64_MIN, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1};
+    for (int i = 0; i < 4; i++) {
+        pq_nanos_to_int96(ends[i], v);
+        assert_int_equal(pq_int96_to_nanos(v, &t), 0);
+        assert_int_equal(t, ends[i]);
+    }
     const uint8_t far[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f};
     expect_error(pq_int96_to_nanos(far, &t), DELTA_ERANGE, "INT96");
+    /* one day before the earliest representable one */
+    pq_nanos_to_int96(INT64_MIN, v);
+    uint32_t day;
+    memcpy(&day, v + 8, 4);
+    day--;
+    memcpy(v + 8, &day, 4);
+    expect_error(pq_int96_to_nanos(v, &t), DELTA_ERANGE, "INT96");
 }
 
 /* ------------------------------------------------------------ dictionary */

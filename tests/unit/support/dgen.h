@@ -202,8 +202,7 @@ static inline dtype *dgen__type(dgen *g, int depth)
         return dgen__leaf(g);
     for (;;) {
         switch (dgen_below(g, 3)) {
-        case 0:
-            return dgen__struct(g, depth + 1, (uint32_t)dgen_range(g, 1, g->max_fields), "f");
+        case 0: return dgen__struct(g, depth + 1, (uint32_t)dgen_range(g, 1, g->max_fields), "f");
         case 1: {
             if (f & DGEN_NO_LIST)
                 continue;
@@ -248,9 +247,22 @@ static inline dtype *dgen_schema(dgen *g, uint32_t ncols)
 
 static inline int dgen__bytes(dgen *g, dvec *v, bool text)
 {
-    static const char *const pieces[] = {"a", "Z", "0", " ", ",", "\"", "\n", "\\", "\t",
-                                         "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "'",
-                                         "{", "x", "NULL"};
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         "0",
+                                         " ",
+                                         ",",
+                                         "\"",
+                                         "\n",
+                                         "\\",
+                                         "\t",
+                                         "\xc3\xa9",
+                                         "\xe4\xb8\xad",
+                                         "\xf0\x9f\x98\x80",
+                                         "'",
+                                         "{",
+                                         "x",
+                                         "NULL"};
     uint8_t buf[512];
     size_t n = 0, want = (size_t)dgen_below(g, (uint64_t)g->max_string + 1);
     if (dgen_pct(g, 10))
@@ -292,8 +304,7 @@ static inline int dgen__int(dgen *g, dvec *v, int64_t lo, int64_t hi)
 static inline int dgen__value(dgen *g, dvec *v, bool nullable)
 {
     const dtype *t = v->type;
-    if (t->id == DT_NULL ||
-        (nullable && !(g->flags & DGEN_NO_NULLS) && dgen_pct(g, g->null_pct)))
+    if (t->id == DT_NULL || (nullable && !(g->flags & DGEN_NO_NULLS) && dgen_pct(g, g->null_pct)))
         return dvec_append_null(v);
     bool edge = dgen_pct(g, g->edge_pct);
     switch (t->id) {
@@ -323,8 +334,8 @@ static inline int dgen__value(dgen *g, dvec *v, bool nullable)
     case DT_FLOAT64: {
         double x;
         if (edge) {
-            const double e[] = {NAN, -0.0, 0.0, INFINITY, -INFINITY, 1e-310, -1.7976931348623157e308,
-                                0.1, 1e300};
+            const double e[] = {
+                NAN, -0.0, 0.0, INFINITY, -INFINITY, 1e-310, -1.7976931348623157e308, 0.1, 1e300};
             x = e[dgen_below(g, 9)];
             if (t->id == DT_FLOAT32 && isfinite(x) && fabs(x) > 3.4e38)
                 x = x > 0 ? 3.4028234663852886e38 : -3.4028234663852886e38;
@@ -355,17 +366,17 @@ static inline int dgen__value(dgen *g, dvec *v, bool nullable)
     }
     case DT_DATE32:
         if (edge) {
-            const int64_t e[] = {-719162 /* 0001-01-01 */, 2932896 /* 9999-12-31 */, 0, -1,
-                                 INT32_MIN, INT32_MAX};
+            const int64_t e[] = {
+                -719162 /* 0001-01-01 */, 2932896 /* 9999-12-31 */, 0, -1, INT32_MIN, INT32_MAX};
             return dvec_append_int(v, e[dgen_below(g, 6)]);
         }
         return dvec_append_int(v, dgen_range(g, -30000, 60000));
     case DT_TIME32:
         return dvec_append_int(v, dgen_range(g, 0, t->unit == DT_UNIT_SECOND ? 86399 : 86399999));
     case DT_TIME64:
-        return dvec_append_int(v, dgen_range(g, 0, t->unit == DT_UNIT_MICRO
-                                                        ? INT64_C(86399999999)
-                                                        : INT64_C(86399999999999)));
+        return dvec_append_int(v, dgen_range(g, 0,
+                                             t->unit == DT_UNIT_MICRO ? INT64_C(86399999999)
+                                                                      : INT64_C(86399999999999)));
     case DT_TIMESTAMP:
         if (edge) {
             const int64_t e[] = {INT64_MIN, INT64_MAX, 0, -1, 1};

@@ -1,0 +1,269 @@
+/*
+ * Parquet record reader (see record_reader.h). A stream walks its row
+ * groups in order; for the current one it holds a column reader and a
+ * column batch per projected leaf, asks every leaf for the same number of
+ * records and assembles them into a new batch.
+ */
+#include "parquet/record_reader.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "parquet/assemble.h"
+#include "parquet/column_reader.h"
+
+struct pq_reader {
+    pq_file *f;
+    pq_plan plan;
+    int64_t batch_rows;
+};
+
+int pq_reader_open_file(pq_reader **out, pq_file *f, const pq_reader_options *opts)
+{
+    *out = NULL;
+    pq_reader *r = delta_calloc(1, sizeof(*r));
+    if (!r) {
+        pq_file_free(f);
+        return DELTA_ENOMEM;
+    }
+    r->f = f;
+    r->batch_rows = opts && opts->batch_rows > 0 ? opts->batch_rows
+                                                 : PQ_READER_DEFAULT_BATCH_ROWS;
+    pq_map_options mo = {opts ? opts->binary_as_string : false};
+    int rc = pq_plan_from_schema(&r->plan, pq_file_schema(f), &mo, opts ? opts->columns : NULL,
+                                 opts ? opts->num_columns : 0);
+    if (rc) {
+        delta_error_prefix(rc, "reading Parquet file '%s': ", pq_file_name(f));
+        pq_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int pq_reader_open(pq_reader **out, delta_store *store, const char *key,
+                   const pq_reader_options *opts)
+{
+    pq_file *f = NULL;
+    *out = NULL;
+    int rc = pq_file_open(&f, store, key);
+    if (rc)
+        return rc;
+    return pq_reader_open_file(out, f, opts);
+}
+
+void pq_reader_free(pq_reader *r)
+{
+    if (!r)
+        return;
+    pq_plan_free(&r->plan);
+    pq_file_free(r->f);
+    delta_free(r);
+}
+
+const dtype *pq_reader_schema(const pq_reader *r)
+{
+    return r->plan.schema;
+}
+
+const pq_file_meta *pq_reader_metadata(const pq_reader *r)
+{
+    return pq_file_metadata(r->f);
+}
+
+const pq_plan *pq_reader_plan(const pq_reader *r)
+{
+    return &r->plan;
+}
+
+int64_t pq_reader_num_rows(const pq_reader *r)
+{
+    return pq_file_metadata(r->f)->num_rows;
+}
+
+/* ---- streams ---------------------------------------------------------- */
+
+typedef struct rstream {
+    dstream base;
+    pq_reader *r;
+    uint32_t rg, rg_end;
+    bool open;           /* column readers of row group rg are open */
+    int64_t rows_left;   /* in the current row group */
+    pq_column_reader **cols;
+    pq_column_batch *batches;
+    pq_leaf_data *data;
+    int err;
+} rstream;
+
+static void close_group(rstream *s)
+{
+    for (uint32_t i = 0; i < s->r->plan.num_leaves; i++) {
+        pq_column_reader_free(s->cols[i]);
+        s->cols[i] = NULL;
+    }
+    s->open = false;
+}
+
+static int open_group(rstream *s)
+{
+    const pq_file_meta *m = pq_file_metadata(s->r->f);
+    for (uint32_t i = 0; i < s->r->plan.num_leaves; i++) {
+        int rc = pq_column_reader_open(&s->cols[i], s->r->f, s->rg,
+                                       (uint32_t)s->r->plan.leaves[i]->column);
+        if (rc) {
+            close_group(s);
+            return rc;
+        }
+    }
+    s->rows_left = m->row_groups[s->rg].num_rows;
+    s->open = true;
+    return 0;
+}
+
+/* Reads n records of every leaf and assembles them into a new batch. */
+static int read_records(rstream *s, int64_t n, dvec **out)
+{
+    const pq_plan *p = &s->r->plan;
+    for (uint32_t i = 0; i < p->num_leaves; i++) {
+        pq_column_batch *b = &s->batches[i];
+        int rc = pq_column_reader_read(s->cols[i], (size_t)n, b);
+        if (rc)
+            return rc;
+        if ((int64_t)b->num_records != n) {
+            dbuf path = DBUF_INIT;
+            pq_schema_node_path_str(pq_column_reader_leaf(s->cols[i]), &path);
+            rc = delta_error_set(
+                (int64_t)b->num_records < n && b->num_records > 0 ? DELTA_EUNSUPPORTED
+                                                                  : DELTA_ECORRUPT,
+                "reading Parquet file '%s': row group %u, column '%s': %zu records where %lld "
+                "were expected%s",
+                pq_file_name(s->r->f), s->rg, dbuf_cstr(&path), b->num_records, (long long)n,
+                b->num_records > 0 ? " (over 1 GiB of values in one batch: use fewer rows "
+                                     "per batch)"
+                                   : "");
+            dbuf_free(&path);
+            return rc;
+        }
+        pq_leaf_data *d = &s->data[i];
+        d->num_levels = (int64_t)b->num_levels;
+        d->num_values = (int64_t)b->num_values;
+        d->def = b->def;
+        d->rep = b->rep;
+        if (p->leaves[i]->physical == PQ_TYPE_BYTE_ARRAY) {
+            d->values = b->bytes.data.data;
+            d->offsets = b->bytes.offsets;
+            if (!d->offsets) {
+                static const int32_t zero = 0;
+                d->offsets = &zero;
+            }
+        } else {
+            d->values = b->values;
+            d->offsets = NULL;
+        }
+    }
+    dvec *batch = NULL;
+    int rc = dbatch_new(&batch, p->schema);
+    if (rc)
+        return rc;
+    if (p->num_leaves == 0) {
+        dvec_set_length(batch, batch->length + n);
+    } else if ((rc = pq_assemble(p, s->data, n, batch))) {
+        delta_error_prefix(rc, "reading Parquet file '%s', row group %u: ",
+                           pq_file_name(s->r->f), s->rg);
+        dvec_unref(batch);
+        return rc;
+    }
+    *out = batch;
+    return 0;
+}
+
+static int rstream_next(dstream *ds, dvec **out)
+{
+    rstream *s = (rstream *)ds;
+    *out = NULL;
+    if (s->err)
+        return s->err;
+    while (s->rg < s->rg_end) {
+        int rc;
+        if (!s->open && (rc = open_group(s)))
+            return s->err = rc;
+        if (s->rows_left <= 0) {
+            close_group(s);
+            s->rg++;
+            continue;
+        }
+        int64_t n = s->rows_left < s->r->batch_rows ? s->rows_left : s->r->batch_rows;
+        if ((rc = read_records(s, n, out)))
+            return s->err = rc;
+        s->rows_left -= n;
+        return 0;
+    }
+    return 0;
+}
+
+static void rstream_free(dstream *ds)
+{
+    rstream *s = (rstream *)ds;
+    if (!s)
+        return;
+    if (s->cols)
+        close_group(s);
+    if (s->batches)
+        for (uint32_t i = 0; i < s->r->plan.num_leaves; i++)
+            pq_column_batch_free(&s->batches[i]);
+    delta_free(s->cols);
+    delta_free(s->batches);
+    delta_free(s->data);
+    delta_free(s);
+}
+
+int pq_reader_stream_row_groups(pq_reader *r, uint32_t first, uint32_t count, dstream **out)
+{
+    *out = NULL;
+    const pq_file_meta *m = pq_file_metadata(r->f);
+    if (first > m->num_row_groups || count > m->num_row_groups - first)
+        return delta_error_set(DELTA_EINVAL,
+                               "Parquet file '%s': row groups [%u, %u) outside the %u it has",
+                               pq_file_name(r->f), first, first + count, m->num_row_groups);
+    rstream *s = delta_calloc(1, sizeof(*s));
+    if (!s)
+        return DELTA_ENOMEM;
+    s->r = r;
+    s->rg = first;
+    s->rg_end = first + count;
+    uint32_t nl = r->plan.num_leaves ? r->plan.num_leaves : 1;
+    s->cols = delta_calloc(nl, sizeof(*s->cols));
+    s->batches = delta_calloc(nl, sizeof(*s->batches));
+    s->data = delta_calloc(nl, sizeof(*s->data));
+    s->base.schema = r->plan.schema;
+    s->base.next = rstream_next;
+    s->base.free = rstream_free;
+    if (!s->cols || !s->batches || !s->data) {
+        rstream_free(&s->base);
+        return DELTA_ENOMEM;
+    }
+    *out = &s->base;
+    return 0;
+}
+
+int pq_reader_stream(pq_reader *r, dstream **out)
+{
+    return pq_reader_stream_row_groups(r, 0, pq_file_metadata(r->f)->num_row_groups, out);
+}
+
+int pq_reader_read_row_group(pq_reader *r, uint32_t row_group, dvec **out)
+{
+    *out = NULL;
+    dstream *ds;
+    int rc = pq_reader_stream_row_groups(r, row_group, 1, &ds);
+    if (rc)
+        return rc;
+    rstream *s = (rstream *)ds;
+    if ((rc = open_group(s)) == 0) {
+        int64_t n = s->rows_left;
+        rc = read_records(s, n, out);
+    }
+    ds->free(ds);
+    return rc;
+}

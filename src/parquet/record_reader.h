@@ -1,0 +1,60 @@
+/*
+ * Parquet record reader: a Parquet file -> a stream of record batches
+ * (dvec STRUCT vectors) of its (projected) columns, mapped to dtypes by
+ * logical.h and assembled by assemble.h.
+ *
+ * Memory stays bounded: a stream opens the column readers of one row group
+ * at a time (only the projected leaves' chunks are fetched) and asks each
+ * for batch_rows whole records; batches never span row groups.
+ */
+#ifndef DELTA_PARQUET_RECORD_READER_H
+#define DELTA_PARQUET_RECORD_READER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <delta/storage.h>
+
+#include "columnar/vector.h"
+#include "parquet/file_reader.h"
+#include "parquet/logical.h"
+
+#define PQ_READER_DEFAULT_BATCH_ROWS 65536
+
+typedef struct pq_reader_options {
+    const char *const *columns; /* NULL = all; see pq_plan_from_schema */
+    uint32_t num_columns;
+    int64_t batch_rows;         /* 0 = PQ_READER_DEFAULT_BATCH_ROWS */
+    bool binary_as_string;
+} pq_reader_options;
+
+typedef struct pq_reader pq_reader;
+
+/* Opens `key` of `store` (which must outlive the reader). opts may be NULL.
+ * Errors: those of pq_file_open and pq_plan_from_schema, prefixed with the
+ * file's key. */
+int pq_reader_open(pq_reader **out, delta_store *store, const char *key,
+                   const pq_reader_options *opts);
+/* The same over an open file, which the reader takes (also on failure). */
+int pq_reader_open_file(pq_reader **out, pq_file *f, const pq_reader_options *opts);
+
+/* The schema of the batches (a STRUCT; borrowed, valid while r lives). */
+const dtype *pq_reader_schema(const pq_reader *r);
+/* The file's footer and schema tree (borrowed). */
+const pq_file_meta *pq_reader_metadata(const pq_reader *r);
+const pq_plan *pq_reader_plan(const pq_reader *r);
+int64_t pq_reader_num_rows(const pq_reader *r);
+
+/* A new stream over every row group (free it with s->free before the
+ * reader). Any number of streams may be open; each reads independently. */
+int pq_reader_stream(pq_reader *r, dstream **out);
+/* A stream over row groups [first, first+count) only. */
+int pq_reader_stream_row_groups(pq_reader *r, uint32_t first, uint32_t count, dstream **out);
+
+/* Reads the records of one row group into a new batch (batch_rows is
+ * ignored: the whole row group). */
+int pq_reader_read_row_group(pq_reader *r, uint32_t row_group, dvec **out);
+
+void pq_reader_free(pq_reader *r);
+
+#endif
