@@ -198,7 +198,7 @@ static dtype *numeric_wider(const expr_node *a, const expr_node *b)
         return mk(DT_FLOAT32);
     }
     if (x == DT_DECIMAL || y == DT_DECIMAL) {
-        unsigned p1, s1, p2, s2, p, s;
+        unsigned p1 = 0, s1 = 0, p2 = 0, s2 = 0, p, s;
         decimal_view(a, &p1, &s1);
         decimal_view(b, &p2, &s2);
         wider_decimal(p1, s1, p2, s2, &p, &s);
@@ -348,13 +348,13 @@ static dtype *compare_type(const expr_node *a, const expr_node *b, bool *mismatc
             int_rank(y->id) < int_rank(x->id))
             return compare_type(b, a, mismatch);
         if (b->kind == EX_LIT && x->id == DT_DECIMAL && (is_int(y->id) || y->id == DT_DECIMAL)) {
-            unsigned p, s;
+            unsigned p = 0, s = 0;
             decimal_view(b, &p, &s);
             if (s <= x->scale && p - s <= (unsigned)(x->precision - x->scale))
                 return dtype_ref(x);
         }
         if (a->kind == EX_LIT && y->id == DT_DECIMAL && (is_int(x->id) || x->id == DT_DECIMAL)) {
-            unsigned p, s;
+            unsigned p = 0, s = 0;
             decimal_view(a, &p, &s);
             if (s <= y->scale && p - s <= (unsigned)(y->precision - y->scale))
                 return dtype_ref(y);
@@ -1029,7 +1029,7 @@ static int bind_arith(binder *b, expr_node *n)
             }
             return set_type(n, d);
         }
-        unsigned p1, s1, p2, s2;
+        unsigned p1 = 0, s1 = 0, p2 = 0, s2 = 0;
         decimal_view(l, &p1, &s1);
         decimal_view(r, &p2, &s2);
         int p, s;

@@ -272,7 +272,7 @@ static int lex(parser *p)
             t.len = j - i;
             i = j;
         } else if (c == '\'') {
-            size_t n;
+            size_t n = 0;
             int rc = lex_string(p, s + i, &n, &t);
             if (rc)
                 return rc;
