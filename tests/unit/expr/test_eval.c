@@ -554,6 +554,124 @@ static void test_bind_out_of_memory(void **state)
     }
 }
 
+static void test_decimal_limits(void **state)
+{
+    (void)state;
+    const char *max38 = "CAST('99999999999999999999999999999999999999' AS decimal(38,0))";
+    dbuf q = DBUF_INIT;
+    dbuf_printf(&q, "%s * 1 = %s", max38, max38);
+    EV(dbuf_cstr(&q), "true|true|true|true|true");
+    dbuf_reset(&q);
+    dbuf_printf(&q, "%s + -%s", max38, max38);
+    EV(dbuf_cstr(&q), "0|0|0|0|0");
+    dbuf_reset(&q);
+    dbuf_printf(&q, "-%s - 1", max38);
+    ERR(dbuf_cstr(&q), DELTA_ERANGE, "decimal overflow");
+    dbuf_free(&q);
+    /* products beyond 38 digits go through 256 bits, then round */
+    TY("CAST('12345678901234567890.1234567890' AS decimal(38,10)) * CAST('2' AS decimal(38,10))",
+       "decimal(38,6)");
+    EV("CAST('12345678901234567890.1234567890' AS decimal(38,10)) * CAST('2' AS decimal(38,10))",
+       "24691357802469135780.246914|24691357802469135780.246914|24691357802469135780.246914|"
+       "24691357802469135780.246914|24691357802469135780.246914");
+    EV("CAST('-0.0000005' AS decimal(38,10)) * CAST('1' AS decimal(38,10))",
+       "-0.000001|-0.000001|-0.000001|-0.000001|-0.000001");
+    TY("CAST(1 AS decimal(38,0)) / CAST(3 AS decimal(38,0))", "decimal(38,6)");
+    EV("CAST(1 AS decimal(38,0)) / CAST(3 AS decimal(38,0))",
+       "0.333333|0.333333|0.333333|0.333333|0.333333");
+    EV("CAST(1 AS decimal(38,18)) / CAST(3 AS decimal(38,18))",
+       "0.333333|0.333333|0.333333|0.333333|0.333333");
+    /* a scaled dividend beyond 10^38 (1 * 10^44 / 5 * 10^37) */
+    EV("CAST(1 AS decimal(38,0)) / CAST('0.5' AS decimal(38,38))",
+       "2.000000|2.000000|2.000000|2.000000|2.000000");
+    ERR("CAST('99999999999999999999999999999999' AS decimal(38,0)) / CAST('0.00000000000000000000000000000000001' AS decimal(38,38))",
+        DELTA_ERANGE, "decimal overflow");
+    EV("CAST(-7 AS decimal(5,0)) / 2", "-3.500000|-3.500000|-3.500000|-3.500000|-3.500000");
+    EV("CAST(2 AS decimal(5,0)) / 3", "0.666667|0.666667|0.666667|0.666667|0.666667");
+    EV("CAST(-2 AS decimal(5,0)) / 3", "-0.666667|-0.666667|-0.666667|-0.666667|-0.666667");
+    EV("CAST('-7.5' AS decimal(5,1)) % 2", "-1.5|-1.5|-1.5|-1.5|-1.5");
+    EV("CAST(d AS decimal(38,2)) < CAST('99999999999999999999999999999999999.99' AS decimal(38,2))",
+       "true|true|NULL|true|true");
+    /* integers against INT64_MIN */
+    ERR("l * -1", DELTA_ERANGE, "integer overflow");
+    EV("l / -1", "-10.0|9.223372036854776E18|NULL|-9.223372036854776E18|-3.0");
+    EV("CAST(l AS decimal(20,0)) - 1",
+       "9|-9223372036854775809|NULL|9223372036854775806|2");
+    EV("CAST(l AS double)", "10.0|-9.223372036854776E18|NULL|9.223372036854776E18|3.0");
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    EV("DATE '2024-02-29' + 365", "2025-02-28|2025-02-28|2025-02-28|2025-02-28|2025-02-28");
+    EV("date_add('2023-02-28', 1)", "2023-03-01|2023-03-01|2023-03-01|2023-03-01|2023-03-01");
+    EV("CAST('1900-02-29' AS date)", "NULL|NULL|NULL|NULL|NULL");
+    EV("CAST('2000-02-29' AS date)", "2000-02-29|2000-02-29|2000-02-29|2000-02-29|2000-02-29");
+    EV("datediff('2024-03-01', '2024-02-28')", "2|2|2|2|2");
+    EV("datediff('2023-03-01', '2023-02-28')", "1|1|1|1|1");
+    EV("day(date_add(dt, 1))", "1|1|NULL|1|2");
+    EV("dt = '2024-02-29'", "true|false|NULL|false|false");
+    EV("ts < '2024-02-29'", "false|true|NULL|true|true");
+    EV("ts = '1970-01-01'", "false|true|NULL|false|false");
+    EV("TIMESTAMP '2024-02-29 23:59:59.999999' < DATE '2024-03-01'",
+       "true|true|true|true|true");
+}
+
+static void test_empty_batch(void **state)
+{
+    (void)state;
+    dtype *s = et_schema("i int, s string");
+    dvec *b = et_batch(s, NULL, 0);
+    assert_non_null(b);
+    dbuf out = DBUF_INIT;
+    assert_int_equal(et_eval(b, "CASE WHEN i > 1 THEN s ELSE upper(s) END", &out), 0);
+    assert_string_equal(dbuf_cstr(&out), "");
+    assert_int_equal(et_select(b, "i > 1 OR s LIKE 'a%'", &out), 0);
+    assert_string_equal(dbuf_cstr(&out), "");
+    dbuf_free(&out);
+    dvec_unref(b);
+    dtype_unref(s);
+}
+
+static void test_eval_out_of_memory(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "CASE WHEN i > 1 THEN upper(s) WHEN i < 0 THEN s || 'x' ELSE substring(s, 2) END",
+        "coalesce(CAST(i AS string), s, 'z')",
+        "nullif(d * 2, 3.00) + i",
+        "if(b, concat(s, '-', i), lower(s))",
+        "(i IN (1, 2, NULL) OR s LIKE '%an%') AND NOT (f > 1)",
+        "date_trunc('month', ts) < CAST(dt AS timestamp)",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        expr *e;
+        assert_int_equal(expr_parse(&e, texts[t]), 0);
+        expr_scope sc = {NULL, g_batch->type};
+        assert_int_equal(expr_bind(e, &sc, 1), 0);
+        const dvec *bs[1] = {g_batch};
+        expr_input in = {bs, 1, g_batch->length};
+        for (long n = 1;; n++) {
+            dvec *v = NULL;
+            delta_alloc_fail_after(n);
+            int rc = expr_eval(e->root, &in, NULL, 0, &v);
+            long injected = delta_alloc_injected_failures();
+            delta_alloc_fail_after(0);
+            if (rc == 0)
+                dvec_unref(v);
+            if (injected == 0) {
+                if (rc)
+                    fail_msg("'%s': %s", texts[t], delta_error_last());
+                break;
+            }
+            if (rc)
+                assert_int_equal(rc, DELTA_ENOMEM);
+            assert_true(n < 5000);
+        }
+        expr_free(e);
+    }
+}
+
 static void test_arithmetic_types(void **state)
 {
     (void)state;
@@ -596,6 +714,10 @@ int main(void)
         cmocka_unit_test(test_in_between_like),
         cmocka_unit_test(test_arithmetic),
         cmocka_unit_test(test_arithmetic_types),
+        cmocka_unit_test(test_decimal_limits),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_empty_batch),
+        cmocka_unit_test(test_eval_out_of_memory),
         cmocka_unit_test(test_overflow_errors),
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_casts),
