@@ -21,13 +21,17 @@
  * + - * / %, ||, CASE, CAST(x AS type) and the functions lower, upper,
  * trim, ltrim, rtrim, substring, concat, length, abs, round, floor, ceil,
  * year, month, day, hour, date_trunc, date_add, datediff, current_date,
- * current_timestamp, to_date, to_timestamp, coalesce, nullif, if.
+ * current_timestamp, to_date, to_timestamp (with an optional pattern such
+ * as 'dd/MM/yyyy'), coalesce, nullif, if.
  *
  * Semantics: three-valued logic; implicit widening casts as Spark;
  * integer and decimal overflow are errors (DELTA_ERANGE naming the
  * expression, like Spark's ANSI mode); division or modulo by zero is
  * NULL; a string that does not parse in a CAST is NULL; timestamps
  * without a zone are read as UTC.
+ *
+ * A bound expression is read-only: several threads may evaluate it at the
+ * same time.
  *
  * Errors name the position (1-based byte offset), the column or function
  * and what was expected, e.g.

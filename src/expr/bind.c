@@ -562,7 +562,7 @@ static const struct fninfo {
     {"date_trunc", EF_DATE_TRUNC, 2, 2}, {"date_add", EF_DATE_ADD, 2, 2},
     {"datediff", EF_DATEDIFF, 2, 2},   {"current_date", EF_CURRENT_DATE, 0, 0},
     {"current_timestamp", EF_CURRENT_TIMESTAMP, 0, 0}, {"now", EF_CURRENT_TIMESTAMP, 0, 0},
-    {"to_date", EF_TO_DATE, 1, 1},     {"to_timestamp", EF_TO_TIMESTAMP, 1, 1},
+    {"to_date", EF_TO_DATE, 1, 2},     {"to_timestamp", EF_TO_TIMESTAMP, 1, 2},
     {"coalesce", EF_COALESCE, 1, 1000}, {"nullif", EF_NULLIF, 2, 2},
     {"if", EF_IF, 3, 3},               {"iff", EF_IF, 3, 3},
     {NULL, EF_NONE, 0, 0}};
@@ -822,18 +822,36 @@ static int bind_function(binder *b, expr_node *f)
         return set_type(f, expr_typespec_dtype(&f->ts));
     }
     case EF_TO_DATE:
+    case EF_TO_TIMESTAMP:
+        if (f->nargs == 2) {
+            /* to_date(text, 'yyyy-MM-dd'): parsed with a Spark datetime pattern */
+            expr_node *fmt = f->args[1];
+            if (fmt->kind != EX_LIT || fmt->type->id != DT_STRING || fmt->val.is_null)
+                return type_error(b, f, "function %s expects a pattern string literal as argument 2",
+                                  f->name);
+            if (!expr_datetime_pattern_ok((const char *)fmt->val.bytes, fmt->val.len))
+                return type_error(b, f, "function %s expects a datetime pattern of y M d H m s S and quoted text, found '%.*s'",
+                                  f->name, (int)fmt->val.len, (const char *)fmt->val.bytes);
+            if ((rc = expect_arg(b, f, 0, "a string", a0 == DT_STRING || a0 == DT_NULL)) ||
+                (rc = arg_to(b, f, 0, DT_STRING)))
+                return rc;
+            if (f->fn == EF_TO_DATE)
+                return set_type(f, mk(DT_DATE32));
+            return set_type(f, dtype_new_timestamp(DT_UNIT_MICRO, true));
+        }
+        if (f->fn == EF_TO_TIMESTAMP) {
+            if ((rc = expect_arg(b, f, 0, "a string or date",
+                                 a0 == DT_STRING || is_datetime(a0) || a0 == DT_NULL)) ||
+                (rc = arg_to(b, f, 0, DT_TIMESTAMP)))
+                return rc;
+            return set_type(f, dtype_ref(f->args[0]->type));
+        }
         if ((rc = expect_arg(b, f, 0, "a string or timestamp",
                              a0 == DT_STRING || is_datetime(a0) || a0 == DT_NULL)) ||
             (rc = arg_to(b, f, 0, DT_DATE32)))
             return rc;
         /* the result is the (implicit) cast itself */
         return set_type(f, mk(DT_DATE32));
-    case EF_TO_TIMESTAMP:
-        if ((rc = expect_arg(b, f, 0, "a string or date",
-                             a0 == DT_STRING || is_datetime(a0) || a0 == DT_NULL)) ||
-            (rc = arg_to(b, f, 0, DT_TIMESTAMP)))
-            return rc;
-        return set_type(f, dtype_ref(f->args[0]->type));
     case EF_COALESCE: {
         dtype *t;
         if ((rc = fold_common(b, f, 0, 1, &t)))

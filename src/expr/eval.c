@@ -575,7 +575,56 @@ static int in_select(ev *e, const expr_node *n, const uint32_t *sel, int64_t nse
         rc = get_opnd(e, n->args[k], sel, nsel, &items[k]);
     const dtype *t = n->args[0]->type;
     int64_t m = 0;
-    if (!rc) {
+    /* a list of literals: sorted once, then a binary search per row */
+    bool all_lit = nitems > 8;
+    for (uint32_t j = 1; j <= nitems && all_lit; j++)
+        all_lit = items[j].v == NULL;
+    if (!rc && all_lit) {
+        expr_value *lits = delta_malloc(sizeof(expr_value) * nitems);
+        if (!lits) {
+            rc = DELTA_ENOMEM;
+            goto done;
+        }
+        uint32_t nl = 0;
+        bool list_null = false;
+        for (uint32_t j = 1; j <= nitems; j++) {
+            if (items[j].c.is_null) {
+                list_null = true;
+                continue;
+            }
+            /* insertion sort: lists are short enough */
+            uint32_t pos = nl;
+            while (pos > 0 && expr_value_cmp(t, &lits[pos - 1], &items[j].c) > 0) {
+                lits[pos] = lits[pos - 1];
+                pos--;
+            }
+            lits[pos] = items[j].c;
+            nl++;
+        }
+        expr_value x;
+        for (int64_t k = 0; k < nsel; k++) {
+            uint32_t i = ROW(k);
+            if (!opnd_get(&items[0], i, &x))
+                continue;
+            uint32_t lo = 0, hi = nl;
+            bool match = false;
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                int c = expr_value_cmp(t, &lits[mid], &x);
+                if (c == 0) {
+                    match = true;
+                    break;
+                }
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (find_match ? match : (!match && !list_null))
+                out[m++] = i;
+        }
+        delta_free(lits);
+    } else if (!rc) {
         expr_value x, y;
         for (int64_t k = 0; k < nsel; k++) {
             uint32_t i = ROW(k);
@@ -592,6 +641,7 @@ static int in_select(ev *e, const expr_node *n, const uint32_t *sel, int64_t nse
                 out[m++] = i;
         }
     }
+done:
     for (uint32_t k = 0; k <= nitems; k++)
         opnd_free(&items[k]);
     delta_free(items);
@@ -1682,7 +1732,18 @@ static int fn_row(ev *e, const expr_node *n, expr_value *a, expr_value *res)
     }
     case EF_DATEDIFF: res->i = a[0].i - a[1].i; return 0;
     case EF_TO_DATE:
-    case EF_TO_TIMESTAMP: *res = a[0]; return 0;
+    case EF_TO_TIMESTAMP:
+        if (n->nargs == 2) {
+            int64_t us;
+            if (!expr_parse_datetime(a[0].bytes, a[0].len, a[1].bytes, a[1].len, &us)) {
+                res->is_null = true;
+                return 0;
+            }
+            res->i = n->fn == EF_TO_DATE ? expr_floordiv(us, 86400000000LL) : us;
+            return 0;
+        }
+        *res = a[0];
+        return 0;
     default: break;
     }
     return delta_error_set(DELTA_EINVAL, "function %s at position %u cannot be evaluated", n->name,

@@ -62,6 +62,15 @@ enum { TRUNC_YEAR, TRUNC_QUARTER, TRUNC_MONTH, TRUNC_WEEK, TRUNC_DAY, TRUNC_HOUR
 /* The date_trunc unit named by s (case-insensitive), or -1. */
 int expr_trunc_unit(const char *s, size_t n);
 int64_t expr_trunc_micros(int unit, int64_t us);
+/* Spark datetime patterns for to_date/to_timestamp with a format: y
+ * (yyyy exactly 4 digits, yy 2 digits as 20yy, y any), M/MM, d/dd, H/HH,
+ * m/mm, s/ss (one letter: 1-2 digits; two: exactly 2), S..S fraction
+ * digits, 'quoted text', and punctuation/space matched literally. */
+bool expr_datetime_pattern_ok(const char *fmt, size_t n);
+/* Parses text with a pattern into microseconds since the epoch (UTC);
+ * false when it does not match or names an invalid date. */
+bool expr_parse_datetime(const uint8_t *s, size_t n, const uint8_t *fmt, size_t fn, int64_t *us);
+
 /* Floor division helpers for calendar math. */
 static inline int64_t expr_floordiv(int64_t a, int64_t b)
 {

@@ -361,6 +361,23 @@ static bool may(const expr_node *n, const expr_file_stats *fs, bool want)
         eq.kind = EX_EQ;
         return compare_may(&eq, fs, true);
     }
+    case EX_COL:
+    case EX_CAST:
+        /* a boolean column used as a predicate: col = want */
+        if (n->type->id == DT_BOOL) {
+            dbuf s1 = DBUF_INIT, s2 = DBUF_INIT;
+            col_bounds b;
+            bool r = true;
+            if (column_bounds(n, fs, &b, &s1, &s2)) {
+                expr_value c = {0};
+                c.b = want;
+                r = !b.all_null && range_may(&b, C_EQ, &c);
+            }
+            dbuf_free(&s1);
+            dbuf_free(&s2);
+            return r;
+        }
+        return true;
     case EX_ISNULL: return isnull_may(n, fs, want);
     case EX_IN: return in_may(n, fs, want);
     case EX_LIKE: return like_may(n, fs, want);

@@ -676,6 +676,114 @@ int expr_cast_value(const dtype *from, const expr_value *in, const dtype *to, ex
     return delta_error_set(DELTA_ETYPE, "unsupported cast");
 }
 
+/* ---- datetime patterns ------------------------------------------------------------ */
+
+bool expr_datetime_pattern_ok(const char *fmt, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        char c = fmt[i];
+        if (c == '\'') {
+            const char *end = memchr(fmt + i + 1, '\'', n - i - 1);
+            if (!end)
+                return false;
+            i = (size_t)(end - fmt) + 1;
+            continue;
+        }
+        if (isalpha((unsigned char)c) && !strchr("yMdHmsS", c))
+            return false;
+        size_t j = i;
+        while (j < n && fmt[j] == c)
+            j++;
+        if (c == 'S' && j - i > 6)
+            return false;
+        if (strchr("MdHms", c) && j - i > 2)
+            return false;
+        if (c == 'y' && j - i == 3)
+            return false;
+        i = j;
+    }
+    return n > 0;
+}
+
+bool expr_parse_datetime(const uint8_t *s, size_t n, const uint8_t *fmt, size_t fn, int64_t *us)
+{
+    int64_t year = 1970, f[6] = {1, 1, 0, 0, 0, 0}; /* month day hour minute second micros */
+    size_t si = 0;
+    for (size_t i = 0; i < fn;) {
+        uint8_t c = fmt[i];
+        if (c == '\'') {
+            size_t j = i + 1;
+            while (j < fn && fmt[j] != '\'') {
+                if (si >= n || s[si] != fmt[j])
+                    return false;
+                si++;
+                j++;
+            }
+            i = j + 1;
+            continue;
+        }
+        size_t cnt = 0;
+        while (i + cnt < fn && fmt[i + cnt] == c)
+            cnt++;
+        i += cnt;
+        if (!strchr("yMdHmsS", c)) {
+            for (size_t k = 0; k < cnt; k++) {
+                if (si >= n || s[si] != c)
+                    return false;
+                si++;
+            }
+            continue;
+        }
+        size_t mind = cnt, maxd = cnt;
+        if (cnt == 1) {
+            mind = 1;
+            maxd = c == 'y' ? 9 : 2;
+        }
+        if (c == 'S') {
+            mind = 1;
+            maxd = cnt;
+        }
+        int64_t v = 0;
+        size_t d = 0;
+        bool neg = false;
+        if (c == 'y' && cnt == 1 && si < n && s[si] == '-') {
+            neg = true;
+            si++;
+        }
+        while (d < maxd && si < n && isdigit(s[si])) {
+            v = v * 10 + (s[si] - '0');
+            si++;
+            d++;
+        }
+        if (d < mind)
+            return false;
+        switch (c) {
+        case 'y': year = cnt == 2 ? 2000 + v : (neg ? -v : v); break;
+        case 'M': f[0] = v; break;
+        case 'd': f[1] = v; break;
+        case 'H': f[2] = v; break;
+        case 'm': f[3] = v; break;
+        case 's': f[4] = v; break;
+        default: /* fraction: scale to microseconds */
+            for (size_t k = d; k < 6; k++)
+                v *= 10;
+            f[5] = v;
+            break;
+        }
+    }
+    if (si != n)
+        return false;
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (f[0] < 1 || f[0] > 12 || f[1] < 1 || f[2] > 23 || f[3] > 59 || f[4] > 59)
+        return false;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (f[1] > (int64_t)(mdays[f[0] - 1] + (f[0] == 2 && leap ? 1 : 0)))
+        return false;
+    int64_t days = dtime_days_from_civil(year, (unsigned)f[0], (unsigned)f[1]);
+    *us = days * 86400000000LL + ((f[2] * 60 + f[3]) * 60 + f[4]) * 1000000LL + f[5];
+    return true;
+}
+
 /* ---- date_trunc ----------------------------------------------------------------- */
 
 int expr_trunc_unit(const char *s, size_t n)

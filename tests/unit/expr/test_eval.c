@@ -215,6 +215,13 @@ static void test_in_between_like(void **state)
     EV("'ab' LIKE '%a%a%'", "false|false|false|false|false");
     EV("s LIKE NULL", "NULL|NULL|NULL|NULL|NULL");
     SEL("s LIKE 'B%' OR s LIKE 'a%'", "0,1");
+    /* long literal lists are searched in sorted order */
+    EV("i IN (0, 3, 4, 5, 6, 7, 8, 9, 10, 2147483647, -7)", "false|false|NULL|true|true");
+    EV("i IN (0, 3, 4, 5, 6, 7, 8, 9, 10, NULL, 1)", "true|NULL|NULL|NULL|NULL");
+    EV("i NOT IN (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1)", "false|true|NULL|true|true");
+    EV("s IN ('x', 'y', 'z', 'w', 'v', 'u', 't', 'r', 'q', 'Banana', 'apple')",
+       "true|true|NULL|false|false");
+    EV("f IN (1, 2, 3, 4, 5, 6, 7, 8, 9, CAST('NaN' AS double))", "false|true|NULL|false|false");
     SEL("i IN (2, 2147483647)", "1,4");
 }
 
@@ -337,6 +344,13 @@ static void test_functions(void **state)
     EV("to_date('2024-2-5')", "2024-02-05|2024-02-05|2024-02-05|2024-02-05|2024-02-05");
     EV("to_timestamp('2024-01-31 10:00:00')",
        "2024-01-31 10:00:00|2024-01-31 10:00:00|2024-01-31 10:00:00|2024-01-31 10:00:00|2024-01-31 10:00:00");
+    EV("to_date('31/01/2024', 'dd/MM/yyyy')", "2024-01-31|2024-01-31|2024-01-31|2024-01-31|2024-01-31");
+    EV("to_date('2024-2-29', 'yyyy-M-d')", "2024-02-29|2024-02-29|2024-02-29|2024-02-29|2024-02-29");
+    EV("to_date('2023-02-29', 'yyyy-MM-dd')", "NULL|NULL|NULL|NULL|NULL");
+    EV("to_date('2024-1-5', 'yyyy-MM-dd')", "NULL|NULL|NULL|NULL|NULL");
+    EV("to_timestamp('2024-01-31T10:20:30.5', 'yyyy-MM-dd''T''HH:mm:ss.S')",
+       "2024-01-31 10:20:30.5|2024-01-31 10:20:30.5|2024-01-31 10:20:30.5|2024-01-31 10:20:30.5|2024-01-31 10:20:30.5");
+    EV("to_timestamp(s, 'yyyy')", "NULL|NULL|NULL|NULL|NULL");
     EV("coalesce(i, 0)", "1|2|0|-7|2147483647");
     EV("coalesce(NULL, s, 'z')", "apple|Banana|z||h\xc3\xa9llo w\xc3\xb6rld");
     EV("coalesce(NULL, NULL)", "NULL|NULL|NULL|NULL|NULL");
@@ -408,6 +422,8 @@ static void test_bind_errors(void **state)
     ERR("if(b, 1, dt)", DELTA_ETYPE, "expected arguments of one type, found int and date");
     ERR("i IN (1, dt)", DELTA_ETYPE, "IN expects list values comparable with int, found date");
     ERR("s LIKE 1", DELTA_ETYPE, "LIKE expects string operands, found int");
+    ERR("to_date(s, 'yyyy-QQ')", DELTA_ETYPE, "function to_date expects a datetime pattern");
+    ERR("to_date(s, s)", DELTA_ETYPE, "expects a pattern string literal as argument 2");
     ERR("current_date(1)", DELTA_EINVAL, "function current_date expects 0 arguments, found 1");
     ERR("CASE WHEN b THEN 1 ELSE dt END", DELTA_ETYPE, "CASE expects branches of one type");
 }

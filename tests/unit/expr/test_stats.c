@@ -38,7 +38,7 @@ static dtype *g_schema;
 static int setup(void **state)
 {
     (void)state;
-    g_schema = et_schema("x int, s string, f double, d date, m decimal(10,2), p string");
+    g_schema = et_schema("x int, s string, f double, d date, m decimal(10,2), p string, b boolean");
     return g_schema ? 0 : -1;
 }
 
@@ -243,7 +243,16 @@ static void test_strings(void **state)
 static void test_doubles(void **state)
 {
     (void)state;
-    tstats st = {10, 6, {{0}}};
+    tstats st = {10, 7, {{0}}};
+    expr_value t = {0}, f = {0};
+    t.b = true;
+    set_range(&st, 6, t, t, 0);
+    KEEP("b");
+    SKIP("NOT b");
+    KEEP("b IS NOT NULL");
+    set_range(&st, 6, f, f, 0);
+    SKIP("b");
+    KEEP("NOT b");
     set_range(&st, 2, dval(0), dval(10), 0);
     SKIP("f > 20");
     KEEP("f > 5");
