@@ -136,6 +136,16 @@ static void gen_expr(dgen *g, const dvec *b, dbuf *out)
             fill(out, f[dgen_below(g, 5)], name, dbuf_cstr(&lit));
             break;
         }
+        case DT_INT8:
+        case DT_INT16:
+        case DT_INT32:
+        case DT_INT64: {
+            static const char *const f[] = {"(@ % 7 < 3)", "(@ % -5 = 0)",
+                                            "(CAST(@ AS DOUBLE) / 3 > #)", "(abs(@ % 1000) > 500)",
+                                            "(coalesce(@ % 2, 5) = 1)"};
+            fill(out, f[dgen_below(g, 5)], name, dbuf_cstr(&lit));
+            break;
+        }
         case DT_DATE32: {
             static const char *const f[] = {"(year(@) > 1990)", "(month(@) = 2)",
                                             "(day(@) < 15)"};
