@@ -261,4 +261,13 @@ bool expr_may_match(const expr_node *n, const expr_file_stats *fs);
 int expr_partition_may_match(const expr_node *n, const dvec *row, const bool *known,
                              bool *keep);
 
+/* Builds the 1-row batch of `schema` for expr_partition_may_match from
+ * Delta partition values as text (the add action's partitionValues):
+ * values[i] is column i's text, NULL for a null partition value; columns
+ * with known[i] false are not partition columns and are left null. Text
+ * that is not a value of the column's type is DELTA_ECORRUPT naming the
+ * column and the text. */
+int expr_partition_row(const dtype *schema, const char *const *values, const bool *known,
+                       dvec **out);
+
 #endif

@@ -437,3 +437,52 @@ int expr_partition_may_match(const expr_node *n, const dvec *row, const bool *kn
                                (long long)row->length);
     return prune(n, row, known, keep);
 }
+
+int expr_partition_row(const dtype *schema, const char *const *values, const bool *known,
+                       dvec **out)
+{
+    *out = NULL;
+    dvec *b;
+    int rc = dbatch_new(&b, schema);
+    if (rc)
+        return rc;
+    dtype *str = dtype_new(DT_STRING);
+    dbuf scratch = DBUF_INIT;
+    if (!str) {
+        rc = DELTA_ENOMEM;
+        goto done;
+    }
+    for (uint32_t c = 0; c < schema->num_fields; c++) {
+        const dtype *t = schema->fields[c].type;
+        expr_value in = {0}, v = {0};
+        v.is_null = true;
+        if (known[c] && values[c] && expr_type_evaluable(t)) {
+            in.bytes = (const uint8_t *)values[c];
+            in.len = strlen(values[c]);
+            if ((rc = expr_cast_value(str, &in, t, &v, &scratch)))
+                goto done;
+            if (v.is_null) {
+                dbuf tn = DBUF_INIT;
+                dtype_format(t, &tn);
+                rc = delta_error_set(DELTA_ECORRUPT,
+                                     "partition column '%s': value '%s' is not a valid %s",
+                                     schema->fields[c].name, values[c], dbuf_cstr(&tn));
+                dbuf_free(&tn);
+                goto done;
+            }
+        }
+        if ((rc = expr_vec_put(b->children[c], &v)))
+            goto done;
+    }
+    rc = dbatch_seal(b);
+done:
+    dbuf_free(&scratch);
+    if (str)
+        dtype_unref(str);
+    if (rc) {
+        dvec_unref(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}

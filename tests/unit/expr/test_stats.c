@@ -270,11 +270,18 @@ static void test_partition_pruning(void **state)
 {
     (void)state;
     dtype *schema = et_schema("part string, x int, day date");
-    const char *cells1[] = {"a", NULL, "2024-01-31"};
-    dvec *row = et_batch(schema, cells1, 1);
-    const char *cells2[] = {NULL, NULL, "2024-01-31"};
-    dvec *nullrow = et_batch(schema, cells2, 1);
     bool known[3] = {true, false, true};
+    const char *cells1[] = {"a", "123", "2024-01-31"};
+    dvec *row, *nullrow;
+    assert_int_equal(expr_partition_row(schema, cells1, known, &row), 0);
+    const char *cells2[] = {NULL, NULL, "2024-01-31"};
+    assert_int_equal(expr_partition_row(schema, cells2, known, &nullrow), 0);
+    assert_false(dvec_is_valid(row->children[1], 0)); /* not a partition column */
+    const char *bad[] = {"a", NULL, "2024-13-01"};
+    dvec *badrow;
+    assert_int_equal(expr_partition_row(schema, bad, known, &badrow), DELTA_ECORRUPT);
+    assert_string_equal(delta_error_last(),
+                        "partition column 'day': value '2024-13-01' is not a valid date");
     struct {
         const char *text;
         bool keep, keep_null;
