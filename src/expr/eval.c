@@ -411,22 +411,34 @@ static inline bool cmp_test(int op, int c)
 #define F_LT(a, b) ((a) < (b) || ((b) != (b) && (a) == (a)))
 #define F_LE(a, b) ((a) <= (b) || (b) != (b))
 
-#define CMP_KERNEL(NAME, T, EQX, LTX, LEX)                                               \
+/* LD reads element i: a plain load, or memcpy for 16-byte decimals (an
+ * imported Arrow buffer is only guaranteed 8-byte alignment). */
+#define LD_PLAIN(p, i) ((p)[i])
+#define LD_I128(p, i) ld_i128((p) + (i))
+
+static inline expr_i128 ld_i128(const expr_i128 *p)
+{
+    expr_i128 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#define CMP_KERNEL(NAME, T, LD, EQX, LTX, LEX)                                           \
     static int64_t NAME(const T *x, const T *y, T c, const uint8_t *vx, const uint8_t *vy,   \
                         int op, const uint32_t *sel, int64_t nsel, uint32_t *out)        \
     {                                                                                    \
         int64_t m = 0;                                                                   \
         if (y)                                                                           \
-            OPS_LOOP(x[i], y[i], EQX, LTX, LEX);                                         \
+            OPS_LOOP(LD(x, i), LD(y, i), EQX, LTX, LEX);                                 \
         else                                                                             \
-            OPS_LOOP(x[i], c, EQX, LTX, LEX);                                            \
+            OPS_LOOP(LD(x, i), c, EQX, LTX, LEX);                                        \
         return m;                                                                        \
     }
 
-CMP_KERNEL(cmp_i32, int32_t, P_EQ, P_LT, P_LE)
-CMP_KERNEL(cmp_i64, int64_t, P_EQ, P_LT, P_LE)
-CMP_KERNEL(cmp_f64, double, F_EQ, F_LT, F_LE)
-CMP_KERNEL(cmp_i128, expr_i128, P_EQ, P_LT, P_LE)
+CMP_KERNEL(cmp_i32, int32_t, LD_PLAIN, P_EQ, P_LT, P_LE)
+CMP_KERNEL(cmp_i64, int64_t, LD_PLAIN, P_EQ, P_LT, P_LE)
+CMP_KERNEL(cmp_f64, double, LD_PLAIN, F_EQ, F_LT, F_LE)
+CMP_KERNEL(cmp_i128, expr_i128, LD_I128, P_EQ, P_LT, P_LE)
 
 static inline int bytes_cmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
