@@ -115,6 +115,25 @@ DELTA_EXTERN int delta_parquet_reader_metadata(delta_parquet_reader *r,
                                                const char *const **keys,
                                                const char *const **values, size_t *num_kv);
 
+/** What delta_parquet_reader_describe describes. */
+enum delta_parquet_describe {
+    DELTA_PARQUET_DESCRIBE_SCHEMA = 1, /**< the file's whole schema tree */
+    DELTA_PARQUET_DESCRIBE_META = 2    /**< file, row groups, column chunks, statistics */
+};
+
+/**
+ * Describes the file for people (json false: the Parquet message syntax
+ * for the schema; an indented listing of row groups and column chunks with
+ * types, codecs, encodings, sizes, page offsets and statistics rendered by
+ * logical type) or for scripts (json true: one JSON object, whose shape
+ * docs/cli.md documents).
+ *
+ * @param out  receives a NUL-terminated string; free it with delta_free
+ * @return 0, DELTA_EINVAL (unknown `what`), DELTA_ENOMEM.
+ */
+DELTA_EXTERN int delta_parquet_reader_describe(delta_parquet_reader *r, int what, bool json,
+                                               char **out);
+
 /** Frees the reader (NULL is fine). Streams started from it must be
  *  released first. */
 DELTA_EXTERN void delta_parquet_reader_free(delta_parquet_reader *r);

@@ -77,12 +77,17 @@ const cli_command cli_commands[] = {
     {"serve", "delta serve [--config FILE]",
      "run the daemon: streaming, maintenance schedule, HTTP health and metrics", NULL, NULL},
     {"parquet",
-     "delta parquet schema FILE\n"
-     "delta parquet meta FILE\n"
-     "delta parquet cat FILE [--columns a,b] [--limit N] [--format table|csv|ndjson]\n"
-     "delta parquet rewrite IN OUT [--compression snappy|zstd|gzip|lz4|none]\n"
+     "delta parquet schema FILE [--format text|json]\n"
+     "delta parquet meta FILE [--format text|json]\n"
+     "delta parquet cat FILE [--columns a,b] [--limit N] [--format table|csv|ndjson|json]\n"
+     "delta parquet rewrite IN OUT [--compression snappy|zstd|gzip|lz4|lz4_raw|brotli|none]\n"
      "                             [--row-group-size ROWS] [--page-size BYTES]",
-     "inspect, print and rewrite Parquet files", NULL, NULL},
+     "inspect, print and rewrite Parquet files",
+     "FILE is a path or a store URI. 'meta' lists row groups and column chunks with\n"
+     "types, codecs, encodings, sizes and statistics. 'rewrite' decodes every value\n"
+     "of IN and encodes it again into OUT (replaced atomically if it exists),\n"
+     "keeping types, field ids and key-value metadata; the default codec is snappy.",
+     cmd_parquet},
 };
 
 const unsigned cli_command_count = sizeof cli_commands / sizeof cli_commands[0];

@@ -27,6 +27,9 @@ typedef struct cli_command {
     int (*run)(const cli_global *g, int argc, char **argv);
 } cli_command;
 
+/* Command implementations (cmd_*.c). */
+int cmd_parquet(const cli_global *g, int argc, char **argv);
+
 extern const cli_command cli_commands[];
 extern const unsigned cli_command_count;
 

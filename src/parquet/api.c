@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "parquet/codec.h"
+#include "parquet/describe.h"
 #include "parquet/record_reader.h"
 #include "parquet/record_writer.h"
 
@@ -109,6 +110,27 @@ int delta_parquet_reader_metadata(delta_parquet_reader *r, const char *const **k
     *values = r->kv_values;
     *num_kv = r->num_kv;
     return 0;
+}
+
+int delta_parquet_reader_describe(delta_parquet_reader *r, int what, bool json, char **out)
+{
+    if (!r || !out)
+        return delta_error_set(DELTA_EINVAL, "delta_parquet_reader_describe: NULL argument");
+    *out = NULL;
+    const pq_schema *s = pq_reader_file_schema(r->r);
+    dbuf b = DBUF_INIT;
+    int rc;
+    if (what == DELTA_PARQUET_DESCRIBE_SCHEMA)
+        rc = pq_describe_schema(s, json, &b);
+    else if (what == DELTA_PARQUET_DESCRIBE_META)
+        rc = pq_describe_meta(pq_reader_metadata(r->r), s, json, &b);
+    else
+        return delta_error_set(DELTA_EINVAL, "delta_parquet_reader_describe: unknown kind %d",
+                               what);
+    if (!rc && !(*out = dbuf_detach(&b, NULL)))
+        rc = b.err ? b.err : DELTA_ENOMEM;
+    dbuf_free(&b);
+    return rc ? delta_error_set(rc, "describing the Parquet file: out of memory") : 0;
 }
 
 void delta_parquet_reader_free(delta_parquet_reader *r)

@@ -72,6 +72,11 @@ const pq_file_meta *pq_reader_metadata(const pq_reader *r)
     return pq_file_metadata(r->f);
 }
 
+const pq_schema *pq_reader_file_schema(const pq_reader *r)
+{
+    return pq_file_schema(r->f);
+}
+
 const pq_plan *pq_reader_plan(const pq_reader *r)
 {
     return &r->plan;

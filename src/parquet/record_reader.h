@@ -40,8 +40,9 @@ int pq_reader_open_file(pq_reader **out, pq_file *f, const pq_reader_options *op
 
 /* The schema of the batches (a STRUCT; borrowed, valid while r lives). */
 const dtype *pq_reader_schema(const pq_reader *r);
-/* The file's footer and schema tree (borrowed). */
+/* The file's footer and its whole (unprojected) schema tree (borrowed). */
 const pq_file_meta *pq_reader_metadata(const pq_reader *r);
+const pq_schema *pq_reader_file_schema(const pq_reader *r);
 const pq_plan *pq_reader_plan(const pq_reader *r);
 int64_t pq_reader_num_rows(const pq_reader *r);
 

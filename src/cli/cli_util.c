@@ -1,0 +1,92 @@
+/*
+ * Helpers shared by the command implementations (cli_util.h).
+ */
+#include "cli_util.h"
+
+#include <delta/delta.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_report(const char *cmd, int rc)
+{
+    const char *msg = delta_error_last();
+    if (msg && *msg)
+        fprintf(stderr, "delta %s: %s\n", cmd, msg);
+    else
+        fprintf(stderr, "delta %s: failed (%s)\n", cmd, delta_error_name(rc));
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *text, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (!isdigit((unsigned char)text[0]) || *end || errno == ERANGE || v < 0) {
+        fprintf(stderr, "delta %s: %s expects a whole number >= 0, got '%s'\n", cmd, opt, text);
+        return 1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_positive(const char *cmd, const char *opt, const char *text, int64_t *out)
+{
+    int64_t v;
+    if (cli_parse_count(cmd, opt, text, &v) || v == 0) {
+        fprintf(stderr, "delta %s: %s expects a whole number > 0, got '%s'\n", cmd, opt, text);
+        return 1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_split_list(const char *cmd, const char *opt, const char *text, cli_list *out)
+{
+    out->items = NULL;
+    out->count = 0;
+    size_t cap = 1;
+    for (const char *p = text; *p; p++)
+        cap += *p == ',';
+    out->items = calloc(cap, sizeof *out->items);
+    if (!out->items) {
+        fprintf(stderr, "delta %s: out of memory\n", cmd);
+        return 1;
+    }
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        const char *b = p;
+        while (b < end && isspace((unsigned char)*b))
+            b++;
+        const char *e = end;
+        while (e > b && isspace((unsigned char)e[-1]))
+            e--;
+        if (e == b) {
+            fprintf(stderr, "delta %s: %s has an empty name in '%s'\n", cmd, opt, text);
+            cli_list_free(out);
+            return 1;
+        }
+        if (!(out->items[out->count++] = strndup(b, (size_t)(e - b)))) {
+            fprintf(stderr, "delta %s: out of memory\n", cmd);
+            cli_list_free(out);
+            return 1;
+        }
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+void cli_list_free(cli_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
