@@ -687,12 +687,10 @@ static bool like_match(const uint8_t *s, size_t ns, const uint8_t *p, size_t np,
                 pi++;
                 continue;
             }
-            size_t plen = 1;
             if (c == esc && pi + 1 < np) {
                 pi++;
                 c = p[pi];
             }
-            (void)plen;
             if (s[si] == c) {
                 si++;
                 pi++;

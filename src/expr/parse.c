@@ -498,7 +498,7 @@ static int set_double(parser *p, const token *t, const char *text, bool neg, exp
     errno = 0;
     char *end;
     double d = strtod(neg ? buf : buf + 1, &end);
-    if (*end || errno == ERANGE || isinf(d))
+    if (*end || isinf(d)) /* underflow rounds to a subnormal or zero */
         return delta_error_set(DELTA_EINVAL,
                                "at position %u: expected a number in the range of double, found '%.*s'",
                                t->pos, (int)t->len, t->start);

@@ -433,23 +433,29 @@ static bool double_to_i64(double d, int64_t *out)
     return true;
 }
 
+/* Through the shortest decimal text of d, as Spark's BigDecimal(d.toString). */
 static bool double_to_dec(double d, unsigned precision, unsigned scale, expr_i128 *out)
 {
     if (!isfinite(d))
         return false;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%.*f", scale + 2 > 40 ? 40 : (int)scale + 2, d);
-    /* use the shortest decimal text of d (as Spark's BigDecimal(double.toString)) */
-    dbuf t = DBUF_INIT;
-    format_floating(&t, d, false);
-    bool ok = false;
-    if (!t.err && !strpbrk(dbuf_cstr(&t), "E")) {
-        ok = expr_dec_parse(dbuf_cstr(&t), t.len, precision, scale, out);
-        dbuf_free(&t);
-        return ok;
+    char buf[64];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d)
+            break;
     }
-    dbuf_free(&t);
-    return expr_dec_parse(buf, strlen(buf), precision, scale, out);
+    /* plain digits: %.*f with enough fraction digits for the shortest form */
+    char *e = strchr(buf, 'e');
+    int exp10 = e ? atoi(e + 1) : 0;
+    int frac = prec - 1 - exp10;
+    if (frac < 0)
+        frac = 0;
+    if (exp10 > 40 || frac > 340)
+        return false;
+    char plain[512];
+    snprintf(plain, sizeof plain, "%.*f", frac, d);
+    return expr_dec_parse(plain, strlen(plain), precision, scale, out);
 }
 
 int expr_cast_value(const dtype *from, const expr_value *in, const dtype *to, expr_value *out,

@@ -282,6 +282,7 @@ static void test_overflow_errors(void **state)
         "decimal overflow (result does not fit decimal(38,0))");
     ERR("CAST(i AS decimal(5,1))", DELTA_ERANGE, "out of the range of decimal(5,1)");
     ERR("CAST(f AS decimal(5,2))", DELTA_ERANGE, "value NaN is out of the range of decimal(5,2)");
+    ERR("CAST(1e300 AS decimal(38,0))", DELTA_ERANGE, "out of the range of decimal(38,0)");
     ERR("floor(f)", DELTA_ERANGE, "in floor(f)");
     ERR("date_add(dt, 2147483647)", DELTA_ERANGE, "date out of range");
     /* an overflowing branch that no row takes is not evaluated */
@@ -394,6 +395,10 @@ static void test_casts(void **state)
     EV("CAST('1.005' AS decimal(4,2))", "1.01|1.01|1.01|1.01|1.01");
     EV("CAST('-1.005' AS decimal(4,2))", "-1.01|-1.01|-1.01|-1.01|-1.01");
     EV("CAST('abc' AS decimal(4,2))", "NULL|NULL|NULL|NULL|NULL");
+    EV("CAST(0.1D AS decimal(5,3))", "0.100|0.100|0.100|0.100|0.100");
+    EV("CAST(2.675D AS decimal(5,2))", "2.68|2.68|2.68|2.68|2.68");
+    EV("CAST(-1e-310D AS decimal(5,2))", "0.00|0.00|0.00|0.00|0.00");
+    EV("CAST(abs(f) < 2 AS int)", "1|0|NULL|1|0");
     EV("CAST(ts AS bigint)", "1709202030|0|NULL|-1|1706742000");
     EV("CAST(s AS binary)", "6170706c65|42616e616e61|NULL||68c3a96c6c6f2077c3b6726c64");
     EV("CAST(TIMESTAMP_NTZ '2024-01-01 00:00:00' AS string)",
