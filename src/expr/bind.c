@@ -607,6 +607,7 @@ static int fold_common(binder *b, expr_node *f, uint32_t first, uint32_t step, d
         /* compare the running common type with a: a fake node carries it */
         expr_node tmp = *cur;
         tmp.type = common;
+        tmp.kind = EX_COL; /* a typed value, not a literal of that type */
         dtype *w = wider_type(&tmp, a, &mismatch);
         if (!w) {
             dbuf t1 = DBUF_INIT, t2 = DBUF_INIT;
@@ -1185,6 +1186,7 @@ static int bind_node(binder *b, expr_node **slot)
             bool mismatch;
             expr_node tmp = *n->args[0];
             tmp.type = common;
+            tmp.kind = EX_COL; /* a typed value, not a literal of that type */
             dtype *w = compare_type(&tmp, n->args[k], &mismatch);
             if (!w) {
                 dbuf t1 = DBUF_INIT, t2 = DBUF_INIT;
@@ -1273,6 +1275,7 @@ static int bind_node(binder *b, expr_node **slot)
             bool mismatch;
             expr_node tmp = *cur;
             tmp.type = common;
+            tmp.kind = EX_COL; /* a typed value, not a literal of that type */
             dtype *w = wider_type(&tmp, a, &mismatch);
             if (!w) {
                 dbuf t1 = DBUF_INIT, t2 = DBUF_INIT;

@@ -353,6 +353,7 @@ static void test_functions(void **state)
        "2024-01-31 10:20:30.5|2024-01-31 10:20:30.5|2024-01-31 10:20:30.5|2024-01-31 10:20:30.5|2024-01-31 10:20:30.5");
     EV("to_timestamp(s, 'yyyy')", "NULL|NULL|NULL|NULL|NULL");
     EV("coalesce(i, 0)", "1|2|0|-7|2147483647");
+    EV("coalesce(l, 7, 1.5)", "10.0|-9223372036854775808.0|7.0|9223372036854775807.0|3.0");
     EV("coalesce(NULL, s, 'z')", "apple|Banana|z||h\xc3\xa9llo w\xc3\xb6rld");
     EV("coalesce(NULL, NULL)", "NULL|NULL|NULL|NULL|NULL");
     EV("nullif(i, 2)", "1|NULL|NULL|-7|2147483647");
@@ -715,6 +716,8 @@ static void test_arithmetic_types(void **state)
     TY("CASE WHEN b THEN i ELSE l END", "bigint");
     TY("CASE WHEN b THEN i ELSE 'x' END", "string");
     TY("coalesce(i, d)", "decimal(12,2)");
+    TY("coalesce(l, 7, 1.5)", "decimal(21,1)");
+    TY("CASE WHEN b THEN l WHEN b THEN 7 ELSE 1.5 END", "decimal(21,1)");
     TY("if(b, dt, ts)", "timestamp");
     TY("round(d, 1)", "decimal(10,1)");
     TY("floor(d)", "decimal(9,0)");
