@@ -754,10 +754,12 @@ static int bind_function(binder *b, expr_node *f)
         }
         if (f->fn == EF_ROUND)
             return set_type(f, dtype_ref(t));
-        /* floor/ceil of double and integers: bigint */
-        if (is_int(t->id) && (rc = arg_to(b, f, 0, DT_INT64)))
+        /* floor/ceil of double and integers: bigint (t may be released by
+         * the coercion when the argument is a literal) */
+        dtype_id tid = t->id;
+        if (is_int(tid) && (rc = arg_to(b, f, 0, DT_INT64)))
             return rc;
-        if (t->id == DT_FLOAT32 && (rc = arg_to(b, f, 0, DT_FLOAT64)))
+        if (tid == DT_FLOAT32 && (rc = arg_to(b, f, 0, DT_FLOAT64)))
             return rc;
         return set_type(f, mk(DT_INT64));
     }

@@ -348,6 +348,62 @@ static bool parse_ts_text(const uint8_t *p, size_t n, bool utc, int64_t *us)
     return false;
 }
 
+/* ---- UTF-8 ------------------------------------------------------------------------ */
+
+/* Length of the well-formed UTF-8 sequence at p[0..n), or 0. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    uint32_t min;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    uint32_t cp = c & (0x7f >> len);
+    for (size_t k = 1; k < len; k++) {
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static bool utf8_valid(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq(p + i, n - i);
+        if (!l)
+            return false;
+        i += l;
+    }
+    return true;
+}
+
+static void utf8_sanitize(const uint8_t *p, size_t n, dbuf *out)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq(p + i, n - i);
+        if (l) {
+            dbuf_append(out, p + i, l);
+            i += l;
+        } else {
+            dbuf_puts(out, "\xef\xbf\xbd");
+            i++;
+        }
+    }
+}
+
 /* ---- casts -------------------------------------------------------------------- */
 
 static bool is_int_id(dtype_id id)
@@ -476,9 +532,19 @@ int expr_cast_value(const dtype *from, const expr_value *in, const dtype *to, ex
             return range_error(from, in, to);
     }
     if (t == DT_STRING) {
-        if (f == DT_STRING || f == DT_BINARY) {
+        if (f == DT_STRING || (f == DT_BINARY && utf8_valid(x.bytes, x.len))) {
             out->bytes = x.bytes;
             out->len = x.len;
+            return 0;
+        }
+        if (f == DT_BINARY) {
+            /* bytes that are not UTF-8 become U+FFFD, as Java decodes them */
+            dbuf_reset(scratch);
+            utf8_sanitize(x.bytes, x.len, scratch);
+            if (scratch->err)
+                return scratch->err;
+            out->bytes = scratch->data ? scratch->data : (const uint8_t *)"";
+            out->len = scratch->len;
             return 0;
         }
         dbuf_reset(scratch);

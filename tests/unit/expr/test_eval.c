@@ -401,6 +401,7 @@ static void test_casts(void **state)
     EV("CAST(-1e-310D AS decimal(5,2))", "0.00|0.00|0.00|0.00|0.00");
     EV("CAST(abs(f) < 2 AS int)", "1|0|NULL|1|0");
     EV("CAST(ts AS bigint)", "1709202030|0|NULL|-1|1706742000");
+    EV("CAST(X'41ff42' AS string)", "A\xef\xbf\xbd" "B|A\xef\xbf\xbd" "B|A\xef\xbf\xbd" "B|A\xef\xbf\xbd" "B|A\xef\xbf\xbd" "B");
     EV("CAST(s AS binary)", "6170706c65|42616e616e61|NULL||68c3a96c6c6f2077c3b6726c64");
     EV("CAST(TIMESTAMP_NTZ '2024-01-01 00:00:00' AS string)",
        "2024-01-01 00:00:00|2024-01-01 00:00:00|2024-01-01 00:00:00|2024-01-01 00:00:00|2024-01-01 00:00:00");
