@@ -292,6 +292,16 @@ static void truncate_to(dvec *v, int64_t len)
             truncate_to(v->children[i], len);
 }
 
+bool dvec_is_exclusive(const dvec *v)
+{
+    if (__atomic_load_n(&v->refcount, __ATOMIC_ACQUIRE) != 1 || v->release)
+        return false;
+    for (uint32_t i = 0; i < v->num_children; i++)
+        if (!dvec_is_exclusive(v->children[i]))
+            return false;
+    return true;
+}
+
 void dvec_clear(dvec *v)
 {
     if (v->release)

@@ -103,6 +103,11 @@ int dvec_ensure_validity(dvec *v);
 void dvec_set_length(dvec *v, int64_t length);
 /* Forgets all rows (recursively), keeping the memory. */
 void dvec_clear(dvec *v);
+/* True when the caller's reference is the only one to v and to every
+ * vector below it, and all their buffers are owned: v may then be cleared
+ * and refilled in place (producers recycle batches their consumers have
+ * released this way, instead of allocating new buffers per batch). */
+bool dvec_is_exclusive(const dvec *v);
 
 /* Appends one value. Each checks the vector's type family and returns
  * DELTA_ETYPE when called on the wrong one. */

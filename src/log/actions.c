@@ -1,8 +1,10 @@
 /*
  * Delta log actions: JSON parsing and serialization (see actions.h).
  *
- * Each line is parsed with one jansson call into a tree, then the fields
- * are picked out by name; the tree is freed before the next line, so a
+ * add and remove lines go through the streaming scanner of scan.c first;
+ * it declines anything unusual, and then (as for every other action) the
+ * line is parsed with one jansson call into a tree and the fields are
+ * picked out by name; the tree is freed before the next line, so a
  * commit of any size needs memory for one line's tree plus the actions the
  * consumer keeps. Field checks are strict on type (a "size" given as a
  * string is corrupt, not guessed at) and silent on unknown names.
@@ -59,13 +61,15 @@ const char *dlog_map_get(const dlog_map *m, const char *key, bool *found)
 
 void dlog_map_clear(dlog_map *m)
 {
-    for (size_t i = 0; i < m->count; i++) {
+    for (size_t i = 0; !m->borrowed && i < m->count; i++) {
         delta_free(m->items[i].key);
         delta_free(m->items[i].value);
     }
-    delta_free(m->items);
+    if (!m->borrowed)
+        delta_free(m->items);
     m->items = NULL;
     m->count = 0;
+    m->borrowed = false;
 }
 
 static void strlist_free(char **list, size_t n)
@@ -551,8 +555,8 @@ static int parse_object(dlog_action *out, const json_t *root, const char *file, 
     return 0;
 }
 
-int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char *file,
-                      size_t line)
+int dlog_action_parse_general(dlog_action *out, const char *text, size_t len, const char *file,
+                              size_t line)
 {
     memset(out, 0, sizeof *out);
     json_error_t jerr;
@@ -570,10 +574,28 @@ int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char
     return rc;
 }
 
-int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_action_fn fn,
-                      void *ctx)
+static int parse_line(dlog_action *out, const char *text, size_t len, const char *file,
+                      size_t line, dlog_intern *pool)
 {
-    size_t pos = 0, line = 0;
+    int rc = dlog_scan_file_action(out, text, len, pool);
+    if (rc == 1)
+        return 0;
+    if (rc < 0)
+        return rc;
+    return dlog_action_parse_general(out, text, len, file, line);
+}
+
+int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char *file,
+                      size_t line)
+{
+    return parse_line(out, text, len, file, line, NULL);
+}
+
+int dlog_parse_ndjson_pooled(const char *file, const uint8_t *data, size_t len, size_t *linep,
+                             dlog_intern *pool, dlog_action_fn fn, void *ctx)
+{
+    size_t pos = 0, line = *linep;
+    int rc = 0;
     while (pos < len) {
         const uint8_t *nl = memchr(data + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - data) : len;
@@ -587,17 +609,24 @@ int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_ac
         if (b == e)
             continue;
         dlog_action a;
-        int rc = dlog_action_parse(&a, (const char *)data + b, e - b, file, line);
-        if (rc)
-            return rc;
+        if ((rc = parse_line(&a, (const char *)data + b, e - b, file, line, pool)))
+            break;
         if (a.type == DLOG_ACT_NONE)
             continue;
         rc = fn(ctx, &a, line);
         dlog_action_clear(&a);
         if (rc)
-            return rc;
+            break;
     }
-    return 0;
+    *linep = line;
+    return rc;
+}
+
+int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_action_fn fn,
+                      void *ctx)
+{
+    size_t line = 0;
+    return dlog_parse_ndjson_pooled(file, data, len, &line, NULL, fn, ctx);
 }
 
 int dlog_dv_unique_id(const dlog_dv *dv, dbuf *out)

@@ -36,6 +36,8 @@ typedef struct dlog_kv {
 typedef struct dlog_map {
     dlog_kv *items;
     size_t count;
+    bool borrowed; /* items, keys and values belong to an intern pool (not
+                    * freed with the map; the pool must outlive it) */
 } dlog_map;
 
 /* Value for key (exact match), or NULL (also when the value is null);
@@ -80,19 +82,19 @@ typedef struct dlog_dv {
 
 typedef struct dlog_add {
     char *path;                /* as written in the log (URI-encoded) */
+    char *stats;               /* JSON text, or NULL */
+    char *clustering_provider; /* or NULL */
     dlog_map partition_values; /* required */
+    dlog_map tags;
     int64_t size;
     int64_t modification_time;
-    bool data_change;
-    char *stats;               /* JSON text, or NULL */
-    dlog_map tags;
-    bool has_dv;
-    dlog_dv dv;
-    bool has_base_row_id;
     int64_t base_row_id;
-    bool has_default_row_commit_version;
     int64_t default_row_commit_version;
-    char *clustering_provider; /* or NULL */
+    dlog_dv dv;
+    bool data_change;
+    bool has_dv;
+    bool has_base_row_id;
+    bool has_default_row_commit_version;
 } dlog_add;
 
 typedef struct dlog_remove {
@@ -199,6 +201,25 @@ const char *dlog_action_name(dlog_action_type t);
 int dlog_action_parse(dlog_action *out, const char *text, size_t len, const char *file,
                       size_t line);
 
+/* The same with the general parser only (jansson tree; no fast path). The
+ * fast path and this give identical actions and identical errors. */
+int dlog_action_parse_general(dlog_action *out, const char *text, size_t len, const char *file,
+                              size_t line);
+
+/* A pool of shared strings (partition value keys and values repeat on
+ * every add of a partition). */
+typedef struct dlog_intern dlog_intern;
+int dlog_intern_new(dlog_intern **out);
+void dlog_intern_free(dlog_intern *p);
+/* The pooled copy of s[0..len) (NUL-terminated), or NULL (DELTA_ENOMEM). */
+char *dlog_intern_get(dlog_intern *p, const char *s, size_t len);
+
+/* The fast path of dlog_action_parse (scan.c): reads add and remove lines
+ * without a JSON tree. Returns 1 with *out filled, 0 when the line needs
+ * the general parser (anything unusual, every error), or DELTA_ENOMEM.
+ * With a pool, partitionValues are interned (map.borrowed). */
+int dlog_scan_file_action(dlog_action *out, const char *text, size_t len, dlog_intern *pool);
+
 /* Frees the payload and sets the type to DLOG_ACT_NONE. */
 void dlog_action_clear(dlog_action *a);
 
@@ -216,6 +237,12 @@ typedef int (*dlog_action_fn)(void *ctx, dlog_action *a, size_t line);
  * counts. `file` names the file in messages. */
 int dlog_parse_ndjson(const char *file, const uint8_t *data, size_t len, dlog_action_fn fn,
                       void *ctx);
+/* The same for a file read in pieces, interning partition values of add
+ * and remove actions in `pool` (may be NULL): data holds whole lines (the
+ * last piece may end without '\n'); *line counts the lines before it on
+ * entry and up to its end on return. */
+int dlog_parse_ndjson_pooled(const char *file, const uint8_t *data, size_t len, size_t *line,
+                             dlog_intern *pool, dlog_action_fn fn, void *ctx);
 
 /* The deletion vector's unique id (storage type, path or inline data, and
  * "@offset" when an offset is present), appended to out. */

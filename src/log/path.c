@@ -28,6 +28,26 @@ static size_t scheme_len(const char *s)
     return 0;
 }
 
+bool dlog_path_is_plain(const char *raw)
+{
+    if (!raw[0] || raw[0] == '/')
+        return false;
+    const char *seg = raw;
+    for (const char *p = raw;; p++) {
+        char c = *p;
+        if (c == '%' || c == ':')
+            return false;
+        if (c == '/' || c == 0) {
+            size_t n = (size_t)(p - seg);
+            if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+                return false;
+            if (c == 0)
+                return true;
+            seg = p + 1;
+        }
+    }
+}
+
 bool dlog_path_is_absolute(const char *p)
 {
     return p[0] == '/' || scheme_len(p) > 0;

@@ -37,6 +37,11 @@ int dlog_root_local_path(const char *uri, char **out);
  * percent-escape or an empty path. */
 int dlog_canonical_path(const char *root_local, const char *raw, dbuf *out);
 
+/* True when raw is its own canonical form: a relative path with no
+ * percent-escape, scheme, empty, "." or ".." segment and no trailing '/'
+ * (the common case, checked without allocating). */
+bool dlog_path_is_plain(const char *raw);
+
 /* True when a canonical path is absolute (starts with '/' or has a scheme). */
 bool dlog_path_is_absolute(const char *canonical);
 

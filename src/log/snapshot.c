@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/error.h"
@@ -111,28 +112,61 @@ static bool has_feature(char **list, size_t n, const char *name)
 
 /* ---- entries -------------------------------------------------------------- */
 
-static void live_free(dlog_live_file *f)
+/* Live files and tombstones are fixed-size entries, hundreds of thousands
+ * of them: they come from blocks owned by the snapshot, and a freed entry
+ * goes on a free list for the next one (memory stays proportional to the
+ * entries alive at the peak, not to every action replayed). */
+typedef struct slab {
+    void *free; /* free list, linked through each entry's first word */
+    size_t size;
+    darena arena;
+} slab;
+
+struct dlog_slabs {
+    slab live, tomb;
+};
+
+static void *slab_get(slab *sl)
+{
+    if (sl->free) {
+        void *p = sl->free;
+        memcpy(&sl->free, p, sizeof(void *));
+        memset(p, 0, sl->size);
+        return p;
+    }
+    return darena_calloc(&sl->arena, 1, sl->size);
+}
+
+static void slab_put(slab *sl, void *p)
+{
+    memcpy(p, &sl->free, sizeof(void *));
+    sl->free = p;
+}
+
+static void live_free(dlog_snapshot *s, dlog_live_file *f)
 {
     if (!f)
         return;
     dlog_action a = {.type = DLOG_ACT_ADD};
     a.u.add = f->add;
+    if (f->canonical != f->add.path)
+        delta_free(f->canonical);
     dlog_action_clear(&a);
-    delta_free(f->canonical);
     delta_free(f->dv_id);
-    delta_free(f);
+    slab_put(&s->slabs->live, f);
 }
 
-static void tomb_free(dlog_tombstone *t)
+static void tomb_free(dlog_snapshot *s, dlog_tombstone *t)
 {
     if (!t)
         return;
     dlog_action a = {.type = DLOG_ACT_REMOVE};
     a.u.remove = t->remove;
+    if (t->canonical != t->remove.path)
+        delta_free(t->canonical);
     dlog_action_clear(&a);
-    delta_free(t->canonical);
     delta_free(t->dv_id);
-    delta_free(t);
+    slab_put(&s->slabs->tomb, t);
 }
 
 static void txn_free(dlog_txn *t)
@@ -152,21 +186,21 @@ static void domain_free(dlog_domain_metadata *d)
     delta_free(d);
 }
 
-static void map_free_all(dmap *m, void (*fr)(void *))
+static void map_free_all(dlog_snapshot *s, dmap *m, void (*fr)(dlog_snapshot *, void *))
 {
     if (!m)
         return;
     size_t it = 0;
     void *v;
     while (dmap_next(m, &it, NULL, NULL, &v))
-        fr(v);
+        fr(s, v);
     dmap_free(m);
 }
 
-static void fr_live(void *p) { live_free(p); }
-static void fr_tomb(void *p) { tomb_free(p); }
-static void fr_txn(void *p) { txn_free(p); }
-static void fr_domain(void *p) { domain_free(p); }
+static void fr_live(dlog_snapshot *s, void *p) { live_free(s, p); }
+static void fr_tomb(dlog_snapshot *s, void *p) { tomb_free(s, p); }
+static void fr_txn(dlog_snapshot *s, void *p) { (void)s; txn_free(p); }
+static void fr_domain(dlog_snapshot *s, void *p) { (void)s; domain_free(p); }
 
 static void protocol_clear(dlog_protocol *p)
 {
@@ -196,14 +230,20 @@ void dlog_snapshot_free(dlog_snapshot *s)
 {
     if (!s)
         return;
-    map_free_all(s->files, fr_live);
-    map_free_all(s->tombstones, fr_tomb);
-    map_free_all(s->txns, fr_txn);
-    map_free_all(s->domains, fr_domain);
+    if (s->slabs) {
+        map_free_all(s, s->files, fr_live);
+        map_free_all(s, s->tombstones, fr_tomb);
+        darena_free(&s->slabs->live.arena);
+        darena_free(&s->slabs->tomb.arena);
+        delta_free(s->slabs);
+    }
+    map_free_all(s, s->txns, fr_txn);
+    map_free_all(s, s->domains, fr_domain);
     protocol_clear(&s->protocol);
     metadata_clear(&s->metadata);
     commit_info_clear(&s->commit_info);
     dtype_unref(s->schema);
+    dlog_intern_free(s->intern);
     delta_free(s->root_local);
     delta_free(s->skipped_reason);
     delta_free(s);
@@ -219,20 +259,26 @@ typedef struct replay {
     dbuf key;             /* scratch: canonical path NUL dv id */
     dbuf canon;
     dbuf dv;
+    dbuf piece;           /* a piece of a large commit being read */
 } replay;
 
-/* Builds r->key (and canon, dv) for a path and optional DV. */
-static int make_key(replay *r, const char *path, const dlog_dv *dv, size_t line)
+/* Builds r->key (and canon, dv) for a path and optional DV. *plain says
+ * the path is its own canonical form (r->canon is then left empty). */
+static int make_key(replay *r, const char *path, const dlog_dv *dv, size_t line, bool *plain)
 {
     dbuf_reset(&r->key);
     dbuf_reset(&r->canon);
     dbuf_reset(&r->dv);
-    int rc = dlog_canonical_path(r->s->root_local, path, &r->canon);
-    if (rc)
+    int rc;
+    *plain = dlog_path_is_plain(path);
+    if (!*plain && (rc = dlog_canonical_path(r->s->root_local, path, &r->canon)))
         return delta_error_prefix(rc, "%s:%zu: ", r->file, line);
     if (dv && (rc = dlog_dv_unique_id(dv, &r->dv)))
         return rc;
-    dbuf_append(&r->key, r->canon.data, r->canon.len);
+    if (*plain)
+        dbuf_puts(&r->key, path);
+    else
+        dbuf_append(&r->key, r->canon.data, r->canon.len);
     dbuf_putc(&r->key, 0);
     if (dv)
         dbuf_append(&r->key, r->dv.data, r->dv.len);
@@ -242,61 +288,71 @@ static int make_key(replay *r, const char *path, const dlog_dv *dv, size_t line)
 static int apply_add(replay *r, dlog_action *a, size_t line)
 {
     dlog_add *add = &a->u.add;
-    int rc = make_key(r, add->path, add->has_dv ? &add->dv : NULL, line);
+    bool plain;
+    int rc = make_key(r, add->path, add->has_dv ? &add->dv : NULL, line, &plain);
     if (rc)
         return rc;
-    dlog_live_file *f = delta_calloc(1, sizeof *f);
+    dlog_live_file *f = slab_get(&r->s->slabs->live);
     if (!f)
         return DELTA_ENOMEM;
-    f->canonical = delta_strdup(dbuf_cstr(&r->canon));
+    f->canonical = plain ? add->path : delta_strdup(dbuf_cstr(&r->canon));
     f->dv_id = add->has_dv ? delta_strdup(dbuf_cstr(&r->dv)) : NULL;
     if (!f->canonical || (add->has_dv && !f->dv_id)) {
-        live_free(f);
+        if (plain)
+            f->canonical = NULL; /* the action's path, not ours yet */
+        live_free(r->s, f);
         return DELTA_ENOMEM;
     }
     void *old = NULL;
     if ((rc = dmap_put(r->s->files, r->key.data, r->key.len, f, &old))) {
-        live_free(f);
+        if (plain)
+            f->canonical = NULL;
+        live_free(r->s, f);
         return rc;
     }
     /* The map now owns f: take the action's payload into it. */
     f->version = r->version;
     f->add = *add;
     a->type = DLOG_ACT_NONE;
-    live_free(old);
+    live_free(r->s, old);
     void *tomb = NULL;
     if (dmap_remove(r->s->tombstones, r->key.data, r->key.len, &tomb))
-        tomb_free(tomb);
+        tomb_free(r->s, tomb);
     return 0;
 }
 
 static int apply_remove(replay *r, dlog_action *a, size_t line)
 {
     dlog_remove *rm = &a->u.remove;
-    int rc = make_key(r, rm->path, rm->has_dv ? &rm->dv : NULL, line);
+    bool plain;
+    int rc = make_key(r, rm->path, rm->has_dv ? &rm->dv : NULL, line, &plain);
     if (rc)
         return rc;
-    dlog_tombstone *t = delta_calloc(1, sizeof *t);
+    dlog_tombstone *t = slab_get(&r->s->slabs->tomb);
     if (!t)
         return DELTA_ENOMEM;
-    t->canonical = delta_strdup(dbuf_cstr(&r->canon));
+    t->canonical = plain ? rm->path : delta_strdup(dbuf_cstr(&r->canon));
     t->dv_id = rm->has_dv ? delta_strdup(dbuf_cstr(&r->dv)) : NULL;
     if (!t->canonical || (rm->has_dv && !t->dv_id)) {
-        tomb_free(t);
+        if (plain)
+            t->canonical = NULL; /* the action's path, not ours yet */
+        tomb_free(r->s, t);
         return DELTA_ENOMEM;
     }
     void *old = NULL;
     if ((rc = dmap_put(r->s->tombstones, r->key.data, r->key.len, t, &old))) {
-        tomb_free(t);
+        if (plain)
+            t->canonical = NULL;
+        tomb_free(r->s, t);
         return rc;
     }
     t->version = r->version;
     t->remove = *rm;
     a->type = DLOG_ACT_NONE;
-    tomb_free(old);
+    tomb_free(r->s, old);
     void *live = NULL;
     if (dmap_remove(r->s->files, r->key.data, r->key.len, &live))
-        live_free(live);
+        live_free(r->s, live);
     return 0;
 }
 
@@ -368,18 +424,51 @@ static int apply(void *ctx, dlog_action *a, size_t line)
     }
 }
 
+/* Commits larger than this are read in pieces of this size from stores
+ * with cheap ranged reads, so a huge commit never sits in memory whole. */
+#define REPLAY_PIECE ((size_t)1 << 20)
+
 static int replay_commit(delta_store *table, replay *r, const dlog_file *f)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int rc = delta_store_get(table, f->key, &data, &len);
-    if (rc)
-        return delta_error_prefix(rc, "reading %s: ", f->key);
     r->file = f->key;
     r->version = f->version;
-    rc = dlog_parse_ndjson(f->key, data, len, apply, r);
-    delta_free(data);
-    return rc;
+    size_t line = 0;
+    int rc;
+    if (f->size <= (int64_t)(2 * REPLAY_PIECE) ||
+        !(delta_store_caps(table) & DELTA_STORE_CAP_RANGED_GET)) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if ((rc = delta_store_get(table, f->key, &data, &len)))
+            return delta_error_prefix(rc, "reading %s: ", f->key);
+        rc = dlog_parse_ndjson_pooled(f->key, data, len, &line, r->s->intern, apply, r);
+        delta_free(data);
+        return rc;
+    }
+    dbuf *b = &r->piece;
+    uint64_t off = 0;
+    dbuf_reset(b);
+    for (;;) {
+        if ((rc = dbuf_reserve(b, REPLAY_PIECE)))
+            return rc;
+        size_t got = 0;
+        if ((rc = delta_store_get_range(table, f->key, off, REPLAY_PIECE, b->data + b->len, &got)))
+            return delta_error_prefix(rc, "reading %s: ", f->key);
+        off += got;
+        b->len += got;
+        bool eof = got < REPLAY_PIECE;
+        size_t upto = b->len;
+        if (!eof) {
+            const uint8_t *nl = memrchr(b->data, '\n', b->len);
+            upto = nl ? (size_t)(nl - b->data) + 1 : 0; /* a line longer than a piece grows b */
+        }
+        if (upto && (rc = dlog_parse_ndjson_pooled(f->key, b->data, upto, &line, r->s->intern,
+                                                   apply, r)))
+            return rc;
+        memmove(b->data, b->data + upto, b->len - upto);
+        b->len -= upto;
+        if (eof)
+            return 0;
+    }
 }
 
 /* ---- timestamps ------------------------------------------------------------ */
@@ -513,7 +602,7 @@ static int check_snapshot(dlog_snapshot *s, const dlog_snapshot_opts *o)
     return 0;
 }
 
-static int new_snapshot(dlog_snapshot **out, delta_store *table)
+static int new_snapshot(dlog_snapshot **out, delta_store *table, size_t expected_files)
 {
     dlog_snapshot *s = delta_calloc(1, sizeof *s);
     if (!s)
@@ -522,9 +611,17 @@ static int new_snapshot(dlog_snapshot **out, delta_store *table)
     s->checkpoint_version = -1;
     s->skipped_checkpoint = -1;
     int rc;
+    if (!(s->slabs = delta_calloc(1, sizeof *s->slabs))) {
+        delta_free(s);
+        return DELTA_ENOMEM;
+    }
+    s->slabs->live.size = sizeof(dlog_live_file);
+    s->slabs->tomb.size = sizeof(dlog_tombstone);
+    s->slabs->live.arena.block_size = s->slabs->tomb.arena.block_size = (size_t)64 << 10;
     if ((rc = dlog_root_local_path(delta_store_uri(table), &s->root_local)) ||
-        (rc = dmap_new(&s->files, 0)) || (rc = dmap_new(&s->tombstones, 0)) ||
-        (rc = dmap_new(&s->txns, 0)) || (rc = dmap_new(&s->domains, 0))) {
+        (rc = dmap_new(&s->files, expected_files)) || (rc = dmap_new(&s->tombstones, 0)) ||
+        (rc = dmap_new(&s->txns, 0)) || (rc = dmap_new(&s->domains, 0)) ||
+        (rc = dlog_intern_new(&s->intern))) {
         dlog_snapshot_free(s);
         return rc;
     }
@@ -535,12 +632,18 @@ static int new_snapshot(dlog_snapshot **out, delta_store *table)
 /* Replays one segment into a new snapshot. */
 static int load_segment(dlog_snapshot **out, delta_store *table, const dlog_segment *seg)
 {
+    /* Size the file map for the commits' add lines up front (about one
+     * per 128 bytes at most; checkpoints are not counted) so replay does
+     * not rehash a large map again and again. */
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < seg->num_commits; i++)
+        bytes += seg->commits[i].size > 0 ? (uint64_t)seg->commits[i].size : 0;
     dlog_snapshot *s = NULL;
-    int rc = new_snapshot(&s, table);
+    int rc = new_snapshot(&s, table, (size_t)(bytes / 128));
     if (rc)
         return rc;
     replay r = {.s = s, .target = seg->version, .key = DBUF_INIT, .canon = DBUF_INIT,
-                .dv = DBUF_INIT};
+                .dv = DBUF_INIT, .piece = DBUF_INIT};
     s->version = seg->version;
     s->checkpoint_version = seg->checkpoint_version;
     if (seg->num_checkpoint_files) {
@@ -553,6 +656,7 @@ static int load_segment(dlog_snapshot **out, delta_store *table, const dlog_segm
     dbuf_free(&r.key);
     dbuf_free(&r.canon);
     dbuf_free(&r.dv);
+    dbuf_free(&r.piece);
     if (rc) {
         dlog_snapshot_free(s);
         return rc;

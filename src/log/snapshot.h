@@ -29,7 +29,7 @@
 
 /* A live logical file: an add action with its reconciliation key. */
 typedef struct dlog_live_file {
-    char *canonical; /* canonical path (path.h) */
+    char *canonical; /* canonical path (path.h); may be add.path itself */
     char *dv_id;     /* deletion vector unique id, or NULL */
     int64_t version; /* commit that added it; checkpoint version when from one */
     dlog_add add;    /* the newest add action for this key */
@@ -79,6 +79,8 @@ typedef struct dlog_snapshot {
     int64_t checkpoint_version;  /* checkpoint replayed, or -1 */
     int64_t skipped_checkpoint;  /* a newer checkpoint that could not be read, or -1 */
     char *skipped_reason;        /* why (message), or NULL */
+    dlog_intern *intern;         /* partition values of the files' actions */
+    struct dlog_slabs *slabs;    /* storage of the file and tombstone entries */
 } dlog_snapshot;
 
 /* Opens a snapshot of the table whose root is `table`. opts may be NULL

@@ -84,10 +84,8 @@ int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint
  * the chunk has none. A range outside the column data or undecodable
  * bytes are DELTA_ECORRUPT.
  */
-int pq_file_column_index(pq_file *f, uint32_t row_group, uint32_t leaf,
-                         pq_column_index **out);
-int pq_file_offset_index(pq_file *f, uint32_t row_group, uint32_t leaf,
-                         pq_offset_index **out);
+int pq_file_column_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_column_index **out);
+int pq_file_offset_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_offset_index **out);
 
 /* Appends "FILE, row group G, column a.b.c" to out (for messages). */
 void pq_file_describe_chunk(const pq_file *f, uint32_t row_group, uint32_t leaf, dbuf *out);

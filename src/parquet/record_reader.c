@@ -98,6 +98,7 @@ typedef struct rstream {
     pq_column_reader **cols;
     pq_column_batch *batches;
     pq_leaf_data *data;
+    dvec *spare;         /* the last batch handed out, refilled once released */
     int err;
 } rstream;
 
@@ -167,10 +168,19 @@ static int read_records(rstream *s, int64_t n, dvec **out)
             d->offsets = NULL;
         }
     }
-    dvec *batch = NULL;
-    int rc = dbatch_new(&batch, p->schema);
-    if (rc)
-        return rc;
+    /* Refill the previous batch when its consumer has let go of it: no
+     * allocation and no fresh pages per batch in the steady state. */
+    dvec *batch = s->spare;
+    s->spare = NULL;
+    int rc = 0;
+    if (batch && dvec_is_exclusive(batch)) {
+        dvec_clear(batch);
+    } else {
+        dvec_unref(batch);
+        batch = NULL;
+        if ((rc = dbatch_new(&batch, p->schema)))
+            return rc;
+    }
     if (p->num_leaves == 0) {
         dvec_set_length(batch, batch->length + n);
     } else if ((rc = pq_assemble(p, s->data, n, batch))) {
@@ -179,6 +189,7 @@ static int read_records(rstream *s, int64_t n, dvec **out)
         dvec_unref(batch);
         return rc;
     }
+    s->spare = dvec_ref(batch);
     *out = batch;
     return 0;
 }
@@ -212,6 +223,7 @@ static void rstream_free(dstream *ds)
     rstream *s = (rstream *)ds;
     if (!s)
         return;
+    dvec_unref(s->spare);
     if (s->cols)
         close_group(s);
     if (s->batches)

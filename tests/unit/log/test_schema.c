@@ -175,7 +175,7 @@ static void test_column_mapping_metadata(void **state)
     dtype_unref(t);
 
     dlog_kv kv = {"delta.columnMapping.mode", "name"};
-    dlog_map m = {&kv, 1};
+    dlog_map m = {&kv, 1, false};
     dlog_cm_mode mode;
     assert_int_equal(dlog_column_mapping_mode(&m, &mode), 0);
     assert_int_equal(mode, DLOG_CM_NAME);
