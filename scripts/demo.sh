@@ -18,5 +18,14 @@ step "Storage: how a Delta commit is published atomically"
 echo "Two writers race to publish version 0 of a table; put_if_absent lets exactly one win."
 "$bindir/examples/storage_basics" "$work/demo-table"
 
+step "Parquet: write Arrow arrays to a file, read them back"
+"$bindir/examples/parquet_orders" "$work"
+
+step "Parquet: inspect and rewrite the file with the delta command"
+"$delta" parquet schema "$work/orders.parquet"
+"$delta" parquet meta "$work/orders.parquet" | sed -n '1,14p'
+"$delta" parquet rewrite "$work/orders.parquet" "$work/orders-snappy.parquet" --compression snappy
+"$delta" parquet cat "$work/orders-snappy.parquet" --columns order_id,amount
+
 step "Done"
 echo "Next: 'delta help COMMAND' for any command; docs/ for the architecture and CLI."

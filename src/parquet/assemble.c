@@ -244,6 +244,8 @@ static int asm_leaf(actx *c, const pq_node *n, dvec *v)
         return dvec_append_nulls(v, count);
     if (valid != L->num_values)
         return corrupt(c, "definition levels and value count disagree");
+    if (count == 0) /* e.g. the elements of empty lists: nothing to write */
+        return 0;
     if ((rc = dvec_reserve(v, count)) || (rc = put_validity(v, base, flags, count, valid)))
         return rc;
 
