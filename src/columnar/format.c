@@ -53,6 +53,30 @@ size_t dutf8_seq(const uint8_t *s, size_t n)
     return len;
 }
 
+int64_t dutf8_invalid_at(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t l = dutf8_seq(s + i, n - i);
+        if (!l)
+            return (int64_t)i;
+        i += l;
+    }
+    return -1;
+}
+
 void dfmt_json_string(dbuf *out, const void *sv, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

@@ -48,6 +48,10 @@ void dfmt_csv_field(dbuf *out, const void *s, size_t n);
 /* Length of the valid UTF-8 sequence starting at s (n >= 1 bytes left),
  * or 0 when it is not valid UTF-8 (overlong, surrogate, > U+10FFFF). */
 size_t dutf8_seq(const uint8_t *s, size_t n);
+/* Offset of the first byte of s[0..n) that does not start a valid UTF-8
+ * sequence, or -1 when all of it is valid. ASCII runs are checked eight
+ * bytes at a time. */
+int64_t dutf8_invalid_at(const uint8_t *s, size_t n);
 
 /* ---- printer ----------------------------------------------------------- */
 

@@ -817,22 +817,6 @@ int dvec_append_take(dvec *dst, const dvec *src, const uint32_t *sel, int64_t n)
 
 /* ---- validation -------------------------------------------------------------- */
 
-static int64_t utf8_invalid_at(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t l = dutf8_seq(s + i, n - i);
-        if (!l)
-            return (int64_t)i;
-        i += l;
-    }
-    return -1;
-}
-
 static int bad(const dbuf *path, const char *fmt, ...) DELTA_PRINTF(2, 3);
 static int bad(const dbuf *path, const char *fmt, ...)
 {
@@ -899,7 +883,7 @@ static int validate_rec(const dvec *v, bool utf8, dbuf *path)
                 return bad(path, "data length %lld above capacity %lld", (long long)v->data_len,
                            (long long)v->data_cap);
             if (utf8 && t->id == DT_STRING && v->data_len > 0) {
-                int64_t at = utf8_invalid_at(v->data, (size_t)v->data_len);
+                int64_t at = dutf8_invalid_at(v->data, (size_t)v->data_len);
                 if (at >= 0) {
                     int64_t row = 0;
                     while (row < v->length && o[row + 1] <= at)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "columnar/bits.h"
+#include "columnar/format.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "parquet/encoding.h"
@@ -281,6 +282,20 @@ static int asm_leaf(actx *c, const pq_node *n, dvec *v)
                     vi++;
                 }
                 off[base + k + 1] = (int32_t)cur;
+            }
+        }
+        if (v->type->id == DT_STRING && bytes) {
+            /* Arrow strings are UTF-8; a file that breaks that is refused
+             * rather than handed on to consumers that rely on it. */
+            int64_t at = dutf8_invalid_at(v->data + v->data_len, (size_t)bytes);
+            if (at >= 0) {
+                int64_t row = base;
+                while (row < base + count && off[row + 1] - off[base] <= at)
+                    row++;
+                return delta_error_set(DELTA_ECORRUPT,
+                                       "Parquet column '%s': invalid UTF-8 in the string value "
+                                       "of row %lld of the batch",
+                                       dbuf_cstr(&c->path), (long long)(row - base));
             }
         }
         v->data_len += bytes;

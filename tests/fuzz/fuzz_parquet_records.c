@@ -9,6 +9,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "columnar/vector.h"
@@ -36,8 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int64_t budget = 1 << 16; /* rows per input, bounds run time */
         dvec *batch = NULL;
         while (budget > 0 && s->next(s, &batch) == 0 && batch) {
-            if (dvec_validate(batch, true) != 0)
-                abort(); /* the reader produced an invalid batch */
+            if (dvec_validate(batch, true) != 0) { /* the reader produced an invalid batch */
+                fprintf(stderr, "invalid batch: %s\n", delta_error_last());
+                abort();
+            }
             budget -= batch->length + 1;
             dvec_unref(batch);
             batch = NULL;

@@ -547,6 +547,27 @@ static void test_corrupt_inputs(void **state)
     pq_leaf_data T[1] = {{1, 1, NULL, NULL, big, NULL}};
     assert_int_equal(pq_assemble(&f.plan, T, 1, f.batch), DELTA_ERANGE);
     teardown(&f);
+
+    /* Invalid UTF-8 in a STRING column (the third value) is refused, with
+     * ASCII before and after it and valid multi-byte text elsewhere. */
+    pq_schema_element st[] = {group("schema", -1, 1),
+                              ct(prim("s", OPT, PQ_TYPE_BYTE_ARRAY), PQ_CT_UTF8)};
+    setup(&f, st, 2);
+    const char text[] = "plain ascii text"
+                        "caf\xc3\xa9"
+                        "x\xc3(y"
+                        "more ascii after it";
+    int32_t so[] = {0, 16, 21, 25, 44};
+    int16_t sd[] = {1, 1, 1, 1};
+    pq_leaf_data S[1] = {{4, 4, sd, NULL, text, so}};
+    assert_int_equal(pq_assemble(&f.plan, S, 4, f.batch), DELTA_ECORRUPT);
+    assert_non_null(strstr(delta_error_last(), "invalid UTF-8"));
+    assert_non_null(strstr(delta_error_last(), "row 2"));
+    so[3] = 21; /* without the bad value everything is valid */
+    so[4] = 21;
+    pq_leaf_data G[1] = {{4, 4, sd, NULL, text, so}};
+    assemble_ok(&f, G, 4);
+    teardown(&f);
 }
 
 /* A null in a non-nullable column cannot be shredded. */
