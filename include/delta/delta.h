@@ -10,5 +10,6 @@
 #include <delta/columnar.h>
 #include <delta/storage.h>
 #include <delta/parquet.h>
+#include <delta/table.h>
 
 #endif
