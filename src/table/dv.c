@@ -12,7 +12,8 @@
 #include "core/error.h"
 #include "log/path.h"
 
-#define DV_MAGIC 1681511377u
+#define DV_MAGIC 1681511377u        /* portable format, little endian */
+#define DV_MAGIC_NATIVE 1681511376u /* Delta's older native format, big endian */
 
 void dtab_dv_clear(dtab_dv *d)
 {
@@ -86,14 +87,55 @@ int dtab_dv_file(const dlog_dv *dv, dbuf *out)
     return out->err;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint32_t be32(const uint8_t *p)
+
+/* Appends the rows of one 32-bit portable Roaring bitmap at data[*pos..len)
+ * with high bits `key`. */
+static int add_bucket(const uint8_t *data, size_t len, size_t *pos, uint32_t key, const char *what,
+                      dtab_dv *out, size_t *cap)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    roaring_bitmap_t *r =
+        roaring_bitmap_portable_deserialize_safe((const char *)data + *pos, len - *pos);
+    if (!r)
+        return delta_error_set(DELTA_ECORRUPT,
+                               "deletion vector %s: malformed Roaring bitmap at byte %zu", what,
+                               *pos);
+    *pos += roaring_bitmap_portable_size_in_bytes(r);
+    uint64_t card = roaring_bitmap_get_cardinality(r);
+    if (card > SIZE_MAX / 8 - out->count) {
+        roaring_bitmap_free(r);
+        return delta_error_set(DELTA_ECORRUPT, "deletion vector %s: too many rows", what);
+    }
+    if (out->count + card > *cap) {
+        size_t ncap = *cap * 2 > out->count + card ? *cap * 2 : out->count + (size_t)card;
+        uint64_t *p = delta_reallocarray(out->rows, ncap ? ncap : 1, sizeof *p);
+        if (!p) {
+            roaring_bitmap_free(r);
+            return DELTA_ENOMEM;
+        }
+        out->rows = p;
+        *cap = ncap;
+    }
+    uint32_t *low = delta_malloc(card ? card * sizeof(uint32_t) : 1);
+    if (!low) {
+        roaring_bitmap_free(r);
+        return DELTA_ENOMEM;
+    }
+    roaring_bitmap_to_uint32_array(r, low);
+    roaring_bitmap_free(r);
+    for (uint64_t i = 0; i < card; i++)
+        out->rows[out->count++] = (uint64_t)key << 32 | low[i];
+    delta_free(low);
+    return 0;
 }
 
 int dtab_dv_parse(const uint8_t *data, size_t len, const char *what, dtab_dv *out)
@@ -102,71 +144,69 @@ int dtab_dv_parse(const uint8_t *data, size_t len, const char *what, dtab_dv *ou
     if (len < 12)
         return delta_error_set(DELTA_ECORRUPT, "deletion vector %s: %zu bytes, too short", what,
                                len);
-    if (le32(data) != DV_MAGIC)
-        return delta_error_set(DELTA_ECORRUPT,
-                               "deletion vector %s: bad magic number %u (expected %u)", what,
-                               le32(data), DV_MAGIC);
-    uint64_t buckets = (uint64_t)le32(data + 4) | (uint64_t)le32(data + 8) << 32;
-    size_t pos = 12;
-    if (buckets > (len - pos) / 4)
-        return delta_error_set(DELTA_ECORRUPT,
-                               "deletion vector %s: %llu buckets do not fit in %zu bytes", what,
-                               (unsigned long long)buckets, len);
-    size_t cap = 0;
-    int64_t prev_key = -1;
+    size_t cap = 0, pos;
     int rc = 0;
-    for (uint64_t b = 0; b < buckets; b++) {
-        if (len - pos < 4) {
-            rc = delta_error_set(DELTA_ECORRUPT, "deletion vector %s: truncated at bucket %llu",
-                                 what, (unsigned long long)b);
-            goto fail;
+    if (be32(data) == DV_MAGIC_NATIVE) {
+        /* native: count (4 bytes BE), then per bitmap i (high bits i) its
+         * size (4 bytes BE) and a portable 32-bit Roaring bitmap */
+        uint32_t n = be32(data + 4);
+        pos = 8;
+        for (uint32_t i = 0; i < n && !rc; i++) {
+            if (len - pos < 4) {
+                rc = delta_error_set(DELTA_ECORRUPT, "deletion vector %s: truncated at bitmap %u",
+                                     what, i);
+                break;
+            }
+            size_t size = be32(data + pos), start = (pos += 4);
+            if (size > len - pos) {
+                rc = delta_error_set(DELTA_ECORRUPT,
+                                     "deletion vector %s: bitmap %u of %zu bytes runs past the end",
+                                     what, i, size);
+                break;
+            }
+            if (!(rc = add_bucket(data, start + size, &pos, i, what, out, &cap)) &&
+                pos != start + size)
+                rc = delta_error_set(DELTA_ECORRUPT,
+                                     "deletion vector %s: bitmap %u is not %zu bytes long", what,
+                                     i, size);
         }
-        uint32_t key = le32(data + pos);
-        pos += 4;
-        if ((int64_t)key <= prev_key || (key & 0x80000000u)) {
+        if (rc)
+            goto fail;
+    } else {
+        if (le32(data) != DV_MAGIC) {
             rc = delta_error_set(DELTA_ECORRUPT,
-                                 "deletion vector %s: bucket key %u out of order or negative",
-                                 what, key);
+                                 "deletion vector %s: bad magic number %u (expected %u)", what,
+                                 le32(data), DV_MAGIC);
             goto fail;
         }
-        prev_key = key;
-        roaring_bitmap_t *r =
-            roaring_bitmap_portable_deserialize_safe((const char *)data + pos, len - pos);
-        if (!r) {
+        uint64_t buckets = (uint64_t)le32(data + 4) | (uint64_t)le32(data + 8) << 32;
+        pos = 12;
+        if (buckets > (len - pos) / 4) {
             rc = delta_error_set(DELTA_ECORRUPT,
-                                 "deletion vector %s: malformed Roaring bitmap at byte %zu", what,
-                                 pos);
+                                 "deletion vector %s: %llu buckets do not fit in %zu bytes", what,
+                                 (unsigned long long)buckets, len);
             goto fail;
         }
-        pos += roaring_bitmap_portable_size_in_bytes(r);
-        uint64_t card = roaring_bitmap_get_cardinality(r);
-        if (card > SIZE_MAX / 8 - out->count) {
-            roaring_bitmap_free(r);
-            rc = delta_error_set(DELTA_ECORRUPT, "deletion vector %s: too many rows", what);
-            goto fail;
-        }
-        if (out->count + card > cap) {
-            size_t ncap = cap * 2 > out->count + card ? cap * 2 : out->count + (size_t)card;
-            uint64_t *p = delta_reallocarray(out->rows, ncap ? ncap : 1, sizeof *p);
-            if (!p) {
-                roaring_bitmap_free(r);
-                rc = DELTA_ENOMEM;
+        int64_t prev_key = -1;
+        for (uint64_t b = 0; b < buckets; b++) {
+            if (len - pos < 4) {
+                rc = delta_error_set(DELTA_ECORRUPT,
+                                     "deletion vector %s: truncated at bucket %llu", what,
+                                     (unsigned long long)b);
                 goto fail;
             }
-            out->rows = p;
-            cap = ncap;
+            uint32_t key = le32(data + pos);
+            pos += 4;
+            if ((int64_t)key <= prev_key || (key & 0x80000000u)) {
+                rc = delta_error_set(DELTA_ECORRUPT,
+                                     "deletion vector %s: bucket key %u out of order or negative",
+                                     what, key);
+                goto fail;
+            }
+            prev_key = key;
+            if ((rc = add_bucket(data, len, &pos, key, what, out, &cap)))
+                goto fail;
         }
-        uint32_t *low = delta_malloc(card ? card * sizeof(uint32_t) : 1);
-        if (!low) {
-            roaring_bitmap_free(r);
-            rc = DELTA_ENOMEM;
-            goto fail;
-        }
-        roaring_bitmap_to_uint32_array(r, low);
-        roaring_bitmap_free(r);
-        for (uint64_t i = 0; i < card; i++)
-            out->rows[out->count++] = (uint64_t)key << 32 | low[i];
-        delta_free(low);
     }
     if (pos != len) {
         rc = delta_error_set(DELTA_ECORRUPT,

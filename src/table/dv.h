@@ -19,6 +19,10 @@
  * LE), and per bucket in ascending key order its key (the high 32 bits,
  * 4 bytes LE) and a portable 32-bit Roaring bitmap of the low 32 bits.
  *
+ * Delta's older "native" serialization is read too: magic 1681511376,
+ * the number of bitmaps and, per bitmap i (high bits i), its size and a
+ * portable 32-bit Roaring bitmap, all counts big endian.
+ *
  * Every size, offset, key order, checksum and the cardinality are checked;
  * a mismatch is DELTA_ECORRUPT naming the vector's file and what was wrong.
  */
