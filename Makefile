@@ -4,7 +4,10 @@
 #   make            build (release with debug info) into build/
 #   make demo       install missing dependencies, build, run the demo tour
 #   make test       install missing dependencies, build with ASan+UBSan into
-#                   build-asan/, run every test (ctest)
+#                   build-asan/, run every test (ctest), then fuzz-smoke
+#   make fuzz-smoke build the libFuzzer targets with clang into build-fuzz/
+#                   and run each for FUZZ_SECONDS (60) on a corpus of the
+#                   small golden Parquet files; fails on any crash
 #   make bench      build optimised into build-bench/ and run bench/
 #   make install    install the library, headers and the delta command
 #   make format     clang-format every source file
@@ -14,7 +17,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE ?= cmake
 
-.PHONY: all build deps demo test bench install format clean
+.PHONY: all build deps demo test fuzz-smoke bench install format clean
 
 all: build
 
@@ -34,6 +37,10 @@ test: deps
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+fuzz-smoke:
+	@JOBS=$(JOBS) CMAKE=$(CMAKE) ./scripts/fuzz-smoke
 
 bench: deps
 	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDELTA_TESTS=OFF >/dev/null

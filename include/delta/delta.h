@@ -8,6 +8,7 @@
 #include <delta/common.h>
 #include <delta/arrow.h>
 #include <delta/columnar.h>
+#include <delta/expr.h>
 #include <delta/storage.h>
 #include <delta/parquet.h>
 #include <delta/table.h>

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "columnar/bits.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "parquet/encoding.h"
@@ -53,7 +54,9 @@ static int scan_slots(actx *c, const pq_node *n, const pq_leaf_data *L, const ui
 {
     dbuf_reset(&c->scratch);
     *flags = NULL;
-    if (!L->def && !L->rep) {
+    /* Flat data where every level carries a value (no nulls anywhere in
+     * the batch, the common case): every level is a present slot. */
+    if (!L->rep && (!L->def || L->num_values == L->num_levels)) {
         *count = *valid = L->num_levels;
         return 0;
     }
@@ -95,8 +98,12 @@ static int put_validity(dvec *v, int64_t base, const uint8_t *flags, int64_t cou
     }
     if (!v->validity)
         return 0;
+    if (!flags || valid == count) {
+        dbits_fill(v->validity, base, count, true);
+        return 0;
+    }
     for (int64_t k = 0; k < count; k++) {
-        if (!flags || flags[k])
+        if (flags[k])
             dbit_set(v->validity, base + k);
         else
             dbit_clear(v->validity, base + k);
@@ -206,6 +213,25 @@ static int convert_dense(actx *c, const pq_node *n, const pq_leaf_data *L, uint8
     }
 }
 
+/* Spreads the `valid` dense values at the start of dst to their slots,
+ * backwards (value vi goes to slot k >= vi), zeroing null slots. Inlined
+ * with a constant width for the common sizes, so each move is one
+ * instruction rather than a call. */
+static inline void spread(uint8_t *dst, const uint8_t *flags, int64_t count, int64_t valid,
+                          size_t w)
+{
+    int64_t vi = valid;
+    for (int64_t k = count - 1; k >= 0; k--) {
+        if (flags[k]) {
+            vi--;
+            if (vi != k)
+                memcpy(dst + (size_t)k * w, dst + (size_t)vi * w, w);
+        } else {
+            memset(dst + (size_t)k * w, 0, w);
+        }
+    }
+}
+
 static int asm_leaf(actx *c, const pq_node *n, dvec *v)
 {
     const pq_leaf_data *L = &c->leaves[n->first_leaf];
@@ -262,16 +288,11 @@ static int asm_leaf(actx *c, const pq_node *n, dvec *v)
         if ((rc = convert_dense(c, n, L, dst, valid, w)))
             return rc;
         if (valid < count) {
-            /* Spread backwards: value vi goes to slot k >= vi. */
-            int64_t vi = valid;
-            for (int64_t k = count - 1; k >= 0; k--) {
-                if (flags[k]) {
-                    vi--;
-                    if (vi != k)
-                        memcpy(dst + (size_t)k * w, dst + (size_t)vi * w, w);
-                } else {
-                    memset(dst + (size_t)k * w, 0, w);
-                }
+            switch (w) {
+            case 4: spread(dst, flags, count, valid, 4); break;
+            case 8: spread(dst, flags, count, valid, 8); break;
+            case 16: spread(dst, flags, count, valid, 16); break;
+            default: spread(dst, flags, count, valid, w); break;
             }
         }
     }

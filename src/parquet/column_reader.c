@@ -62,12 +62,14 @@ struct pq_column_reader {
 
     /* the chunk */
     const uint8_t *chunk;
-    uint8_t *chunk_owned;
+    uint8_t *chunk_buf;   /* the chunk's bytes when read from a store, kept across chunks */
+    size_t chunk_cap;
     uint64_t chunk_start;
     size_t chunk_len;
     size_t pos;            /* next page header */
     uint64_t levels_total; /* num_values of the data pages loaded */
     uint64_t levels_out;   /* level entries handed out */
+    uint64_t records_out;  /* records handed out */
     uint64_t page_off;     /* file offset of the current page's header */
     bool seen_data_page;
     bool finished;
@@ -75,7 +77,8 @@ struct pq_column_reader {
     /* the dictionary */
     bool has_dict;
     uint8_t *dict_buf; /* decompressed dictionary page, when compressed */
-    void *dict_vals;   /* fixed-width entries */
+    size_t dict_buf_cap;
+    void *dict_vals; /* fixed-width entries */
     pq_bytes_view *dict_views;
     size_t dict_count;
 
@@ -83,7 +86,7 @@ struct pq_column_reader {
     uint8_t *page_buf; /* decompression target */
     size_t page_buf_cap;
     int16_t *page_def, *page_rep;
-    size_t page_lv_cap;
+    size_t page_def_cap, page_rep_cap;
     size_t page_n, page_i;      /* level entries, consumed */
     size_t page_nvals, page_vi; /* values, consumed */
     bool page_all_defined;      /* every entry carries a value */
@@ -141,9 +144,9 @@ static int unsupported(pq_column_reader *r, const char *what, int32_t value)
 {
     dbuf d = DBUF_INIT;
     describe(r, &d);
-    int rc = delta_error_set(DELTA_EUNSUPPORTED, "%s: %s %s (%" PRId32 ") is not supported for %s",
-                             dbuf_cstr(&d), what, pq_encoding_name(value), value,
-                             pq_type_name(r->type));
+    int rc =
+        delta_error_set(DELTA_EUNSUPPORTED, "%s: %s %s (%" PRId32 ") is not supported for %s",
+                        dbuf_cstr(&d), what, pq_encoding_name(value), value, pq_type_name(r->type));
     dbuf_free(&d);
     r->err = rc;
     return rc;
@@ -171,8 +174,7 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 }
 
 /* Appends values [first, first+n) of src to out. */
-static int bytes_append_range(pq_bytes_out *out, const pq_bytes_out *src, size_t first,
-                              size_t n)
+static int bytes_append_range(pq_bytes_out *out, const pq_bytes_out *src, size_t first, size_t n)
 {
     if (n == 0)
         return pq_bytes_reserve(out, 0, 0);
@@ -180,8 +182,7 @@ static int bytes_append_range(pq_bytes_out *out, const pq_bytes_out *src, size_t
     size_t len = e - s;
     if (len > (size_t)INT32_MAX - out->data.len)
         return delta_error_set(DELTA_ERANGE,
-                               "byte array values exceed %d bytes in one column batch",
-                               INT32_MAX);
+                               "byte array values exceed %d bytes in one column batch", INT32_MAX);
     int rc = pq_bytes_reserve(out, n, len);
     if (rc)
         return rc;
@@ -203,8 +204,7 @@ static int bytes_append_range(pq_bytes_out *out, const pq_bytes_out *src, size_t
 
 /* Narrows n decoded levels into out, checking them against max; adds the
  * entries equal to max to *nmax. Returns 0 or 1 when a level is above max. */
-static int narrow_levels(const uint32_t *in, size_t n, int16_t *out, uint32_t max,
-                         size_t *nmax)
+static int narrow_levels(const uint32_t *in, size_t n, int16_t *out, uint32_t max, size_t *nmax)
 {
     uint32_t over = 0;
     size_t cnt = 0;
@@ -219,8 +219,8 @@ static int narrow_levels(const uint32_t *in, size_t n, int16_t *out, uint32_t ma
 }
 
 /* Decodes n levels from an RLE/bit-packed stream already initialised. */
-static int levels_rle(pq_column_reader *r, pq_rle_dec *d, size_t n, int16_t *out,
-                      int16_t max, const char *which, size_t *nmax)
+static int levels_rle(pq_column_reader *r, pq_rle_dec *d, size_t n, int16_t *out, int16_t max,
+                      const char *which, size_t *nmax)
 {
     for (size_t done = 0; done < n;) {
         size_t k = n - done < STEP ? n - done : STEP;
@@ -228,8 +228,7 @@ static int levels_rle(pq_column_reader *r, pq_rle_dec *d, size_t n, int16_t *out
         if (rc)
             return fail(r, delta_error_prefix(rc, "%s levels: ", which));
         if (narrow_levels(r->tmp, k, out + done, (uint32_t)max, nmax))
-            return corrupt(r, "%s level above the maximum %d near entry %zu", which, max,
-                           done);
+            return corrupt(r, "%s level above the maximum %d near entry %zu", which, max, done);
         done += k;
     }
     return 0;
@@ -237,9 +236,9 @@ static int levels_rle(pq_column_reader *r, pq_rle_dec *d, size_t n, int16_t *out
 
 /* v1 levels at p (RLE with length prefix, or legacy BIT_PACKED); sets
  * *used to the bytes they occupy. */
-static int levels_v1(pq_column_reader *r, int32_t encoding, const uint8_t *p, size_t len,
-                     size_t n, int16_t *out, int16_t max, unsigned bits, const char *which,
-                     size_t *nmax, size_t *used)
+static int levels_v1(pq_column_reader *r, int32_t encoding, const uint8_t *p, size_t len, size_t n,
+                     int16_t *out, int16_t max, unsigned bits, const char *which, size_t *nmax,
+                     size_t *used)
 {
     if (encoding == PQ_ENC_RLE) {
         pq_rle_dec d;
@@ -251,19 +250,18 @@ static int levels_v1(pq_column_reader *r, int32_t encoding, const uint8_t *p, si
     if (encoding == PQ_ENC_BIT_PACKED) {
         size_t need = pq_packed_bytes(n, bits);
         if (need > len)
-            return corrupt(r, "%s levels: BIT_PACKED needs %zu bytes, %zu present", which,
-                           need, len);
+            return corrupt(r, "%s levels: BIT_PACKED needs %zu bytes, %zu present", which, need,
+                           len);
         /* STEP is a multiple of 8, so every step starts on a byte. */
         for (size_t done = 0; done < n;) {
             size_t k = n - done < STEP ? n - done : STEP;
             const uint8_t *src = p + (done / 8) * bits;
-            int rc = pq_bitpacked_legacy_decode(src, (size_t)(p + len - src), bits, k, r->tmp,
-                                                NULL);
+            int rc =
+                pq_bitpacked_legacy_decode(src, (size_t)(p + len - src), bits, k, r->tmp, NULL);
             if (rc)
                 return fail(r, delta_error_prefix(rc, "%s levels: ", which));
             if (narrow_levels(r->tmp, k, out + done, (uint32_t)max, nmax))
-                return corrupt(r, "%s level above the maximum %d near entry %zu", which, max,
-                               done);
+                return corrupt(r, "%s level above the maximum %d near entry %zu", which, max, done);
             done += k;
         }
         *used = need;
@@ -285,18 +283,13 @@ static int levels_v1(pq_column_reader *r, int32_t encoding, const uint8_t *p, si
 static uint64_t codec_max_ratio(int codec)
 {
     switch (codec) {
-    case PQ_CODEC_SNAPPY:
-        return 32;
+    case PQ_CODEC_SNAPPY: return 32;
     case PQ_CODEC_LZ4:
-    case PQ_CODEC_LZ4_RAW:
-        return 300;
-    case PQ_CODEC_GZIP:
-        return 1100;
+    case PQ_CODEC_LZ4_RAW: return 300;
+    case PQ_CODEC_GZIP: return 1100;
     case PQ_CODEC_ZSTD:
-    case PQ_CODEC_BROTLI:
-        return 1u << 16;
-    default:
-        return 0;
+    case PQ_CODEC_BROTLI: return 1u << 16;
+    default: return 0;
     }
 }
 
@@ -307,8 +300,7 @@ static int decompress(pq_column_reader *r, bool compressed, const uint8_t *src, 
 {
     if (!compressed || r->codec == PQ_CODEC_UNCOMPRESSED) {
         if (clen != ulen)
-            return corrupt(r,
-                           "uncompressed page data has %zu bytes but the header announces %zu",
+            return corrupt(r, "uncompressed page data has %zu bytes but the header announces %zu",
                            clen, ulen);
         *out = src;
         return 0;
@@ -318,8 +310,7 @@ static int decompress(pq_column_reader *r, bool compressed, const uint8_t *src, 
                        PQ_MAX_PAGE_SIZE);
     uint64_t ratio = codec_max_ratio(r->codec);
     if (ulen > PQ_PAGE_RATIO_FREE && ratio && (uint64_t)ulen / ratio > clen)
-        return corrupt(r,
-                       "uncompressed page size %zu is more than %s can expand %zu bytes to",
+        return corrupt(r, "uncompressed page size %zu is more than %s can expand %zu bytes to",
                        ulen, pq_codec_name(r->codec), clen);
     if (grow(buf, cap, ulen ? ulen : 1, 1))
         return fail(r, DELTA_ENOMEM);
@@ -352,15 +343,25 @@ static int load_dictionary(pq_column_reader *r, const pq_page_header *h, const u
     if (dh->num_values < 0)
         return corrupt(r, "dictionary page with %" PRId32 " values", dh->num_values);
     size_t ulen = (size_t)h->uncompressed_page_size, clen = (size_t)h->compressed_page_size;
-    size_t cap = 0;
     const uint8_t *data;
-    int rc = decompress(r, true, body, clen, ulen, &r->dict_buf, &cap, &data);
+    int rc = decompress(r, true, body, clen, ulen, &r->dict_buf, &r->dict_buf_cap, &data);
     if (rc)
         return rc;
     size_t n = (size_t)dh->num_values;
     if (r->type == PQ_TYPE_BYTE_ARRAY) {
         if (n > ulen / 4)
             return corrupt(r, "dictionary of %zu byte arrays cannot fit %zu bytes", n, ulen);
+        /* Keep the dictionary bytes in our buffer with PQ_DICT_PAD bytes to
+         * spare, so gathers copy short strings in one move. */
+        if (data != r->dict_buf) {
+            if (grow(&r->dict_buf, &r->dict_buf_cap, ulen + PQ_DICT_PAD, 1))
+                return fail(r, DELTA_ENOMEM);
+            memcpy(r->dict_buf, data, ulen);
+            data = r->dict_buf;
+        } else if (grow(&r->dict_buf, &r->dict_buf_cap, ulen + PQ_DICT_PAD, 1)) {
+            return fail(r, DELTA_ENOMEM);
+        }
+        data = r->dict_buf;
         r->dict_views = delta_malloc((n ? n : 1) * sizeof *r->dict_views);
         if (!r->dict_views)
             return fail(r, DELTA_ENOMEM);
@@ -391,25 +392,10 @@ static int load_dictionary(pq_column_reader *r, const pq_page_header *h, const u
 
 static int ensure_page_levels(pq_column_reader *r, size_t n)
 {
-    if (n <= r->page_lv_cap)
-        return 0;
-    size_t c = r->page_lv_cap ? r->page_lv_cap : 1024;
-    while (c < n)
-        c *= 2;
-    int16_t *d = NULL, *p = NULL;
-    if (r->max_def) {
-        d = delta_reallocarray(r->page_def, c, sizeof *d);
-        if (!d)
-            return fail(r, DELTA_ENOMEM);
-        r->page_def = d;
-    }
-    if (r->max_rep) {
-        p = delta_reallocarray(r->page_rep, c, sizeof *p);
-        if (!p)
-            return fail(r, DELTA_ENOMEM);
-        r->page_rep = p;
-    }
-    r->page_lv_cap = c;
+    if (r->max_def && grow(&r->page_def, &r->page_def_cap, n, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
+    if (r->max_rep && grow(&r->page_rep, &r->page_rep_cap, n, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
     return 0;
 }
 
@@ -455,9 +441,9 @@ static int setup_values(pq_column_reader *r, int32_t encoding, const uint8_t *p,
             return 0;
         rc = pq_delta_init(&r->delta, p, len, r->type == PQ_TYPE_INT32 ? 32 : 64);
         if (rc == 0 && pq_delta_count(&r->delta) < nv)
-            return corrupt(r, "DELTA_BINARY_PACKED header announces %" PRIu64
-                              " values, the levels need %zu",
-                           pq_delta_count(&r->delta), nv);
+            return corrupt(
+                r, "DELTA_BINARY_PACKED header announces %" PRIu64 " values, the levels need %zu",
+                pq_delta_count(&r->delta), nv);
         break;
     case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
         if (r->type != PQ_TYPE_BYTE_ARRAY)
@@ -480,8 +466,7 @@ static int setup_values(pq_column_reader *r, int32_t encoding, const uint8_t *p,
             if (nv == 0)
                 return 0;
             if (nv > len) /* every value costs at least one byte of lengths */
-                return corrupt(r, "DELTA_BYTE_ARRAY: %zu values cannot fit %zu bytes", nv,
-                               len);
+                return corrupt(r, "DELTA_BYTE_ARRAY: %zu values cannot fit %zu bytes", nv, len);
             if (grow(&r->scratch, &r->scratch_cap, nv * r->width, 1))
                 return fail(r, DELTA_ENOMEM);
             rc = pq_dba_decode_fixed(p, len, nv, r->width, r->scratch, NULL);
@@ -490,23 +475,21 @@ static int setup_values(pq_column_reader *r, int32_t encoding, const uint8_t *p,
         }
         break;
     case PQ_ENC_BYTE_STREAM_SPLIT:
-        if (r->type == PQ_TYPE_BOOLEAN || r->type == PQ_TYPE_BYTE_ARRAY ||
-            r->type == PQ_TYPE_INT96)
+        if (r->type == PQ_TYPE_BOOLEAN || r->type == PQ_TYPE_BYTE_ARRAY || r->type == PQ_TYPE_INT96)
             return unsupported(r, "value encoding", encoding);
         r->vmode = VM_SCRATCH_FIXED;
         if (nv == 0)
             return 0;
         if (nv > len / r->width)
-            return corrupt(r, "BYTE_STREAM_SPLIT: %zu values of %zu bytes need more than %zu",
-                           nv, r->width, len);
+            return corrupt(r, "BYTE_STREAM_SPLIT: %zu values of %zu bytes need more than %zu", nv,
+                           r->width, len);
         if (grow(&r->scratch, &r->scratch_cap, nv * r->width, 1))
             return fail(r, DELTA_ENOMEM);
         rc = pq_bss_decode(p, len, nv, r->width, r->scratch);
         if (rc == 0 && numeric_le(r->type))
             pq_le_to_host(r->scratch, nv, r->width);
         break;
-    default:
-        return unsupported(r, "value encoding", encoding);
+    default: return unsupported(r, "value encoding", encoding);
     }
     if (rc)
         return fail(r, rc);
@@ -519,13 +502,12 @@ static int start_data_page(pq_column_reader *r, int32_t num_values)
     if (num_values < 0)
         return corrupt(r, "data page with %" PRId32 " values", num_values);
     if ((uint64_t)num_values > PQ_MAX_PAGE_VALUES)
-        return corrupt(r, "data page with %" PRId32 " values exceeds the limit of %u",
-                       num_values, PQ_MAX_PAGE_VALUES);
+        return corrupt(r, "data page with %" PRId32 " values exceeds the limit of %u", num_values,
+                       PQ_MAX_PAGE_VALUES);
     if ((uint64_t)num_values > (uint64_t)r->cm->num_values - r->levels_total)
-        return corrupt(r,
-                       "data pages hold more than the %" PRId64
-                       " values the chunk metadata announces",
-                       r->cm->num_values);
+        return corrupt(
+            r, "data pages hold more than the %" PRId64 " values the chunk metadata announces",
+            r->cm->num_values);
     r->seen_data_page = true;
     r->levels_total += (uint64_t)num_values;
     r->page_n = (size_t)num_values;
@@ -540,11 +522,10 @@ static int finish_levels(pq_column_reader *r, size_t nmax)
     r->page_nvals = r->max_def ? nmax : r->page_n;
     r->page_all_defined = r->page_nvals == r->page_n;
     if (r->width && (uint64_t)r->page_nvals * r->width > PQ_MAX_PAGE_SIZE)
-        return corrupt(r, "%zu values of %zu bytes exceed the %u-byte page limit",
-                       r->page_nvals, r->width, PQ_MAX_PAGE_SIZE);
+        return corrupt(r, "%zu values of %zu bytes exceed the %u-byte page limit", r->page_nvals,
+                       r->width, PQ_MAX_PAGE_SIZE);
     if (r->max_rep && r->page_n && r->levels_total == r->page_n && r->page_rep[0] != 0)
-        return corrupt(r, "the chunk starts with repetition level %d instead of 0",
-                       r->page_rep[0]);
+        return corrupt(r, "the chunk starts with repetition level %d instead of 0", r->page_rep[0]);
     return 0;
 }
 
@@ -603,8 +584,8 @@ static int load_v2(pq_column_reader *r, const pq_page_header *h, const uint8_t *
     size_t rl = (size_t)dh->repetition_levels_byte_length;
     size_t dl = (size_t)dh->definition_levels_byte_length;
     if (rl + dl > clen || rl + dl > ulen)
-        return corrupt(r, "data page v2: level lengths %zu + %zu exceed the page (%zu bytes)",
-                       rl, dl, clen < ulen ? clen : ulen);
+        return corrupt(r, "data page v2: level lengths %zu + %zu exceed the page (%zu bytes)", rl,
+                       dl, clen < ulen ? clen : ulen);
     size_t n = r->page_n, nmax = 0, rmax = 0;
     if (r->max_rep) {
         pq_rle_dec d;
@@ -628,8 +609,7 @@ static int load_v2(pq_column_reader *r, const pq_page_header *h, const uint8_t *
     if (rc)
         return rc;
     if (r->page_nvals != (size_t)(dh->num_values - dh->num_nulls))
-        return corrupt(r,
-                       "data page v2 announces %" PRId32 " nulls but its levels hold %zu",
+        return corrupt(r, "data page v2 announces %" PRId32 " nulls but its levels hold %zu",
                        dh->num_nulls, n - r->page_nvals);
     size_t rows = n;
     if (r->max_rep) {
@@ -661,8 +641,8 @@ static int next_page(pq_column_reader *r)
         if (rc)
             return fail(r, delta_error_prefix(rc, "page header: "));
         if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0)
-            return corrupt(r, "negative page size (%" PRId32 " compressed, %" PRId32
-                              " uncompressed)",
+            return corrupt(r,
+                           "negative page size (%" PRId32 " compressed, %" PRId32 " uncompressed)",
                            h.compressed_page_size, h.uncompressed_page_size);
         if ((size_t)h.compressed_page_size > left - hlen)
             return corrupt(r,
@@ -677,24 +657,24 @@ static int next_page(pq_column_reader *r)
             if (rc)
                 return rc;
             continue;
-        case PQ_PAGE_DATA:
-            rc = load_v1(r, &h, body);
-            break;
-        case PQ_PAGE_DATA_V2:
-            rc = load_v2(r, &h, body);
-            break;
-        default:
-            continue; /* index pages and unknown types carry no data */
+        case PQ_PAGE_DATA: rc = load_v1(r, &h, body); break;
+        case PQ_PAGE_DATA_V2: rc = load_v2(r, &h, body); break;
+        default: continue; /* index pages and unknown types carry no data */
         }
         return rc ? rc : 1;
     }
     if (!r->finished) {
         r->finished = true;
         if (r->levels_total != (uint64_t)r->cm->num_values)
-            return corrupt(r,
-                           "the chunk metadata announces %" PRId64
-                           " values but its pages hold %" PRIu64,
-                           r->cm->num_values, r->levels_total);
+            return corrupt(
+                r, "the chunk metadata announces %" PRId64 " values but its pages hold %" PRIu64,
+                r->cm->num_values, r->levels_total);
+        /* Every level has been handed out, so every record counted. */
+        int64_t rows = pq_file_metadata(r->file)->row_groups[r->rg].num_rows;
+        if (r->records_out != (uint64_t)rows)
+            return corrupt(
+                r, "the row group has %" PRId64 " rows but the chunk holds %" PRIu64 " records",
+                rows, r->records_out);
     }
     return 0;
 }
@@ -729,8 +709,7 @@ static int decode_values(pq_column_reader *r, size_t n, pq_column_batch *b)
     case VM_PLAIN_BOOL: {
         uint64_t bits = (uint64_t)(r->vend - r->vp) * 8;
         if (n > bits - r->bitpos)
-            return corrupt(r, "PLAIN BOOLEAN: %zu values need more than the %" PRIu64
-                              " bits left",
+            return corrupt(r, "PLAIN BOOLEAN: %zu values need more than the %" PRIu64 " bits left",
                            n, bits - r->bitpos);
         const uint8_t *src = r->vp;
         uint64_t bp = r->bitpos;
@@ -754,7 +733,8 @@ static int decode_values(pq_column_reader *r, size_t n, pq_column_batch *b)
             if (rc)
                 return fail(r, delta_error_prefix(rc, "dictionary indices: "));
             if (r->type == PQ_TYPE_BYTE_ARRAY)
-                rc = pq_dict_gather_bytes(r->dict_views, r->dict_count, r->tmp, k, &b->bytes);
+                rc = pq_dict_gather_bytes_padded(r->dict_views, r->dict_count, r->tmp, k,
+                                                 &b->bytes);
             else
                 rc = pq_dict_gather(r->dict_vals, r->dict_count, r->width, r->tmp, k,
                                     out + done * r->width);
@@ -782,16 +762,13 @@ static int decode_values(pq_column_reader *r, size_t n, pq_column_batch *b)
         if (rc)
             return fail(r, rc);
         break;
-    case VM_SCRATCH_FIXED:
-        memcpy(out, r->scratch + r->page_vi * r->width, n * r->width);
-        break;
+    case VM_SCRATCH_FIXED: memcpy(out, r->scratch + r->page_vi * r->width, n * r->width); break;
     case VM_SCRATCH_BYTES:
         rc = bytes_append_range(&b->bytes, &r->scratch_bytes, r->page_vi, n);
         if (rc)
             return fail(r, rc);
         break;
-    default:
-        return corrupt(r, "values without a value decoder");
+    default: return corrupt(r, "values without a value decoder");
     }
     r->page_vi += n;
     b->num_values += n;
@@ -802,24 +779,10 @@ static int decode_values(pq_column_reader *r, size_t n, pq_column_batch *b)
 
 static int batch_levels_room(pq_column_reader *r, pq_column_batch *b, size_t need)
 {
-    if (need <= b->levels_cap)
-        return 0;
-    size_t c = b->levels_cap ? b->levels_cap : 1024;
-    while (c < need)
-        c = c > SIZE_MAX / 4 ? need : c * 2;
-    if (r->max_def) {
-        int16_t *d = delta_reallocarray(b->def_buf, c, sizeof *d);
-        if (!d)
-            return fail(r, DELTA_ENOMEM);
-        b->def_buf = d;
-    }
-    if (r->max_rep) {
-        int16_t *p = delta_reallocarray(b->rep_buf, c, sizeof *p);
-        if (!p)
-            return fail(r, DELTA_ENOMEM);
-        b->rep_buf = p;
-    }
-    b->levels_cap = c;
+    if (r->max_def && grow(&b->def_buf, &b->def_cap, need, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
+    if (r->max_rep && grow(&b->rep_buf, &b->rep_cap, need, sizeof(int16_t)))
+        return fail(r, DELTA_ENOMEM);
     return 0;
 }
 
@@ -851,11 +814,11 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
         /* At a record boundary: stop early when byte-array data is large. */
         if (boundary && b->bytes.data.len >= BATCH_BYTES_SOFT_LIMIT && b->num_records > 0)
             break;
-        size_t start = r->page_i, end = start;
+        size_t start = r->page_i, end = start, recs = 0;
         size_t want = max_records - b->num_records;
         if (r->max_rep) {
             const int16_t *rep = r->page_rep;
-            size_t n = r->page_n, recs = 0;
+            size_t n = r->page_n;
             for (; end < n; end++) {
                 if (rep[end] == 0) {
                     if (recs == want)
@@ -863,12 +826,12 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
                     recs++;
                 }
             }
-            b->num_records += recs;
         } else {
             size_t avail = r->page_n - start;
             end = start + (avail < want ? avail : want);
-            b->num_records += end - start;
+            recs = end - start;
         }
+        b->num_records += recs;
         size_t seg = end - start; /* > 0: page_i < page_n and not stopped */
         rc = batch_levels_room(r, b, b->num_levels + seg);
         if (rc)
@@ -893,6 +856,7 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
         b->num_levels += seg;
         r->page_i = end;
         r->levels_out += seg;
+        r->records_out += recs;
     }
     if (r->max_def)
         b->def = b->def_buf;
@@ -903,24 +867,37 @@ int pq_column_reader_read(pq_column_reader *r, size_t max_records, pq_column_bat
 
 /* ------------------------------------------------------------- setup */
 
-int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group,
-                          uint32_t leaf)
+/* Forgets the current chunk (bytes, dictionary, page and decoder state),
+ * keeping the buffers that can serve the next one. */
+static void drop_chunk(pq_column_reader *r)
 {
-    *out = NULL;
-    pq_column_reader *r = delta_calloc(1, sizeof *r);
-    if (!r)
-        return DELTA_ENOMEM;
-    r->file = f;
+    delta_free(r->dict_vals);
+    delta_free(r->dict_views);
+    r->chunk = NULL;
+    r->chunk_len = r->pos = 0;
+    r->dict_vals = NULL;
+    r->dict_views = NULL;
+    r->dict_count = 0;
+    r->has_dict = false;
+    r->levels_total = r->levels_out = r->records_out = r->page_off = 0;
+    r->seen_data_page = r->finished = false;
+    r->page_n = r->page_i = r->page_nvals = r->page_vi = 0;
+    r->vmode = VM_NONE;
+    r->err = 0;
+}
+
+/* Points the reader at one chunk and fetches its bytes. */
+static int target(pq_column_reader *r, uint32_t row_group, uint32_t leaf)
+{
+    drop_chunk(r);
     r->rg = row_group;
     r->leaf = leaf;
-    pq_bytes_out init = PQ_BYTES_OUT_INIT;
-    r->scratch_bytes = init;
-    int rc = pq_file_read_chunk(f, row_group, leaf, &r->chunk, &r->chunk_owned,
-                                &r->chunk_start, &r->chunk_len);
+    int rc = pq_file_read_chunk(r->file, row_group, leaf, &r->chunk, &r->chunk_buf,
+                                &r->chunk_cap, &r->chunk_start, &r->chunk_len);
     if (rc)
-        goto fail;
-    const pq_schema *s = pq_file_schema(f);
-    r->node = s->leaves[leaf];
+        return r->err = rc;
+    pq_file *f = r->file;
+    r->node = pq_file_schema(f)->leaves[leaf];
     r->cm = &pq_file_metadata(f)->row_groups[row_group].columns[leaf].meta_data;
     r->type = r->node->elem->type;
     r->max_def = r->node->max_def;
@@ -929,30 +906,19 @@ int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group
     r->rep_bits = pq_bit_width32((uint32_t)r->max_rep);
     r->codec = r->cm->codec;
     switch (r->type) {
-    case PQ_TYPE_BOOLEAN:
-        r->width = 1;
-        break;
+    case PQ_TYPE_BOOLEAN: r->width = 1; break;
     case PQ_TYPE_INT32:
-    case PQ_TYPE_FLOAT:
-        r->width = 4;
-        break;
+    case PQ_TYPE_FLOAT: r->width = 4; break;
     case PQ_TYPE_INT64:
-    case PQ_TYPE_DOUBLE:
-        r->width = 8;
-        break;
-    case PQ_TYPE_INT96:
-        r->width = 12;
-        break;
+    case PQ_TYPE_DOUBLE: r->width = 8; break;
+    case PQ_TYPE_INT96: r->width = 12; break;
     case PQ_TYPE_FIXED_LEN_BYTE_ARRAY:
-        if (r->node->elem->type_length <= 0 || r->node->elem->type_length > (1 << 24)) {
-            rc = corrupt(r, "FIXED_LEN_BYTE_ARRAY length %" PRId32 " out of range",
-                         r->node->elem->type_length);
-            goto fail;
-        }
+        if (r->node->elem->type_length <= 0 || r->node->elem->type_length > (1 << 24))
+            return corrupt(r, "FIXED_LEN_BYTE_ARRAY length %" PRId32 " out of range",
+                           r->node->elem->type_length);
         r->width = (size_t)r->node->elem->type_length;
         break;
-    default:
-        r->width = 0;
+    default: r->width = 0;
     }
     if (!pq_codec_supported(r->codec)) {
         dbuf d = DBUF_INIT;
@@ -960,13 +926,32 @@ int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group
         rc = delta_error_set(DELTA_EUNSUPPORTED, "%s: compression codec %s (%d) is not supported",
                              dbuf_cstr(&d), pq_codec_name(r->codec), r->codec);
         dbuf_free(&d);
-        goto fail;
+        return r->err = rc;
+    }
+    return 0;
+}
+
+int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group, uint32_t leaf)
+{
+    *out = NULL;
+    pq_column_reader *r = delta_calloc(1, sizeof *r);
+    if (!r)
+        return DELTA_ENOMEM;
+    r->file = f;
+    pq_bytes_out init = PQ_BYTES_OUT_INIT;
+    r->scratch_bytes = init;
+    int rc = target(r, row_group, leaf);
+    if (rc) {
+        pq_column_reader_free(r);
+        return rc;
     }
     *out = r;
     return 0;
-fail:
-    pq_column_reader_free(r);
-    return rc;
+}
+
+int pq_column_reader_reopen(pq_column_reader *r, uint32_t row_group, uint32_t leaf)
+{
+    return target(r, row_group, leaf);
 }
 
 const pq_schema_node *pq_column_reader_leaf(const pq_column_reader *r)
@@ -983,10 +968,9 @@ void pq_column_reader_free(pq_column_reader *r)
 {
     if (!r)
         return;
-    delta_free(r->chunk_owned);
+    drop_chunk(r);
+    delta_free(r->chunk_buf);
     delta_free(r->dict_buf);
-    delta_free(r->dict_vals);
-    delta_free(r->dict_views);
     delta_free(r->page_buf);
     delta_free(r->page_def);
     delta_free(r->page_rep);

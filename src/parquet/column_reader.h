@@ -57,12 +57,15 @@ typedef struct pq_column_batch {
     void *values;
     pq_bytes_out bytes; /* BYTE_ARRAY values (offsets + data) */
     /* private */
-    size_t levels_cap;
-    size_t values_cap; /* bytes */
+    size_t def_cap, rep_cap; /* entries */
+    size_t values_cap;       /* bytes */
     int16_t *def_buf, *rep_buf;
 } pq_column_batch;
 
-#define PQ_COLUMN_BATCH_INIT {0, 0, 0, NULL, NULL, NULL, PQ_BYTES_OUT_INIT, 0, 0, NULL, NULL}
+#define PQ_COLUMN_BATCH_INIT                                                                       \
+    {                                                                                              \
+        0, 0, 0, NULL, NULL, NULL, PQ_BYTES_OUT_INIT, 0, 0, 0, NULL, NULL                          \
+    }
 
 /*
  * Opens a reader over the column chunk of leaf `leaf` (schema column
@@ -70,8 +73,16 @@ typedef struct pq_column_batch {
  * chunk's bytes. DELTA_EINVAL for indexes out of range; DELTA_EUNSUPPORTED
  * for a codec this build lacks or a chunk in another file.
  */
-int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group,
-                          uint32_t leaf);
+int pq_column_reader_open(pq_column_reader **out, pq_file *f, uint32_t row_group, uint32_t leaf);
+
+/*
+ * Points r at another column chunk of the same file (any row group and
+ * leaf), as pq_column_reader_open would, but keeps its page buffers: a scan
+ * reading one column across row groups reuses one reader and so avoids
+ * allocating (and faulting in) a fresh page buffer per chunk. On failure
+ * the reader stays failed until a reopen succeeds.
+ */
+int pq_column_reader_reopen(pq_column_reader *r, uint32_t row_group, uint32_t leaf);
 
 /*
  * Reads up to max_records whole records (a record ends before the next

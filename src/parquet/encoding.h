@@ -226,6 +226,12 @@ int pq_dict_gather(const void *dict, size_t dict_count, size_t width, const uint
 /* Appends dict[idx[i]] for byte-array dictionaries. */
 int pq_dict_gather_bytes(const pq_bytes_view *dict, size_t dict_count, const uint32_t *idx,
                          size_t n, pq_bytes_out *out);
+/* The same for dictionaries whose every value is followed by at least
+ * PQ_DICT_PAD readable bytes (the caller keeps the dictionary bytes in a
+ * padded buffer): short values are then copied in one fixed-size move. */
+#define PQ_DICT_PAD 16
+int pq_dict_gather_bytes_padded(const pq_bytes_view *dict, size_t dict_count,
+                                const uint32_t *idx, size_t n, pq_bytes_out *out);
 
 /* ------------------------------------------------------------------------
  * DELTA_BINARY_PACKED (= 5) for INT32 and INT64

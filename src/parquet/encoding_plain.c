@@ -458,8 +458,8 @@ int pq_dict_gather(const void *dict, size_t dict_count, size_t width, const uint
     return 0;
 }
 
-int pq_dict_gather_bytes(const pq_bytes_view *dict, size_t dict_count, const uint32_t *idx,
-                         size_t n, pq_bytes_out *out)
+static inline int gather_bytes(const pq_bytes_view *dict, size_t dict_count, const uint32_t *idx,
+                               size_t n, pq_bytes_out *out, bool padded)
 {
     if (n == 0)
         return pq_bytes_reserve(out, 0, 0);
@@ -470,7 +470,8 @@ int pq_dict_gather_bytes(const pq_bytes_view *dict, size_t dict_count, const uin
         total += dict[idx[i]].len;
     if (total > (uint64_t)INT32_MAX - out->data.len)
         return pq_bytes_range_error("dictionary BYTE_ARRAY", out->data.len, total);
-    int rc = pq_bytes_reserve(out, n, (size_t)total);
+    /* Padded copies may write up to PQ_DICT_PAD bytes past the last value. */
+    int rc = pq_bytes_reserve(out, n, (size_t)total + (padded ? PQ_DICT_PAD : 0));
     if (rc)
         return rc;
     uint8_t *dst = out->data.data;
@@ -478,13 +479,27 @@ int pq_dict_gather_bytes(const pq_bytes_view *dict, size_t dict_count, const uin
     size_t off = out->data.len;
     for (size_t i = 0; i < n; i++) {
         const pq_bytes_view *v = &dict[idx[i]];
-        if (v->len)
+        if (padded && v->len <= PQ_DICT_PAD)
+            memcpy(dst + off, v->ptr, PQ_DICT_PAD);
+        else if (v->len)
             memcpy(dst + off, v->ptr, v->len);
         off += v->len;
         offs[i] = (int32_t)off;
     }
     pq_bytes_commit(out, n, off);
     return 0;
+}
+
+int pq_dict_gather_bytes(const pq_bytes_view *dict, size_t dict_count, const uint32_t *idx,
+                         size_t n, pq_bytes_out *out)
+{
+    return gather_bytes(dict, dict_count, idx, n, out, false);
+}
+
+int pq_dict_gather_bytes_padded(const pq_bytes_view *dict, size_t dict_count,
+                                const uint32_t *idx, size_t n, pq_bytes_out *out)
+{
+    return gather_bytes(dict, dict_count, idx, n, out, true);
 }
 
 /* ------------------------------------------------------ BYTE_STREAM_SPLIT */

@@ -21,7 +21,7 @@ struct pq_file {
     char *name;          /* key or buffer name */
     const uint8_t *data; /* buffer source */
     uint64_t size;
-    uint64_t data_end;   /* start of the footer metadata */
+    uint64_t data_end; /* start of the footer metadata */
     pq_file_meta *meta;
     pq_schema *schema;
 };
@@ -56,9 +56,9 @@ static int load_footer(pq_file *f)
     int rc = 0;
     uint8_t *tail = NULL;
     if (f->size < 12) {
-        rc = delta_error_set(DELTA_ECORRUPT,
-                             "%s: %" PRIu64 " bytes is too small for a Parquet file", f->name,
-                             f->size);
+        rc =
+            delta_error_set(DELTA_ECORRUPT, "%s: %" PRIu64 " bytes is too small for a Parquet file",
+                            f->name, f->size);
         goto cleanup;
     }
     size_t tail_len = f->size < PQ_FOOTER_GUESS ? (size_t)f->size : PQ_FOOTER_GUESS;
@@ -120,7 +120,6 @@ cleanup:
 
 static int file_new(pq_file **out, const char *name)
 {
-    *out = NULL;
     pq_file *f = delta_calloc(1, sizeof *f);
     if (!f)
         return DELTA_ENOMEM;
@@ -135,6 +134,7 @@ static int file_new(pq_file **out, const char *name)
 
 int pq_file_open(pq_file **out, delta_store *store, const char *key)
 {
+    *out = NULL;
     pq_file *f;
     int rc = file_new(&f, key);
     if (rc)
@@ -164,6 +164,7 @@ fail:
 
 int pq_file_open_buffer(pq_file **out, const uint8_t *data, size_t len, const char *name)
 {
+    *out = NULL;
     pq_file *f;
     int rc = file_new(&f, name);
     if (rc)
@@ -232,9 +233,8 @@ static int chunk_lookup(const pq_file *f, uint32_t row_group, uint32_t leaf,
     if (cc->has_file_path) {
         dbuf d = DBUF_INIT;
         pq_file_describe_chunk(f, row_group, leaf, &d);
-        int rc = delta_error_set(DELTA_EUNSUPPORTED,
-                                 "%s: column chunk stored in another file (%s)", dbuf_cstr(&d),
-                                 cc->file_path.ptr ? cc->file_path.ptr : "");
+        int rc = delta_error_set(DELTA_EUNSUPPORTED, "%s: column chunk stored in another file (%s)",
+                                 dbuf_cstr(&d), cc->file_path.ptr ? cc->file_path.ptr : "");
         dbuf_free(&d);
         return rc;
     }
@@ -261,11 +261,10 @@ int pq_file_chunk_range(const pq_file *f, uint32_t row_group, uint32_t leaf, uin
 }
 
 int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint8_t **data,
-                       uint8_t **owned, uint64_t *start, size_t *len)
+                       uint8_t **buf, size_t *buf_cap, uint64_t *start, size_t *len)
 {
     uint64_t s, n;
     *data = NULL;
-    *owned = NULL;
     int rc = pq_file_chunk_range(f, row_group, leaf, &s, &n);
     if (rc)
         return rc;
@@ -283,15 +282,16 @@ int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint
         *data = f->data + s;
         return 0;
     }
-    uint8_t *buf = delta_malloc(n ? (size_t)n : 1);
-    if (!buf)
-        return DELTA_ENOMEM;
-    rc = read_exact(f, s, (size_t)n, buf);
-    if (rc) {
-        delta_free(buf);
-        return rc;
+    if (*buf_cap < n || !*buf) {
+        delta_free(*buf);
+        *buf_cap = 0;
+        if (!(*buf = delta_malloc(n ? (size_t)n : 1)))
+            return DELTA_ENOMEM;
+        *buf_cap = (size_t)n;
     }
-    *data = *owned = buf;
+    if ((rc = read_exact(f, s, (size_t)n, *buf)))
+        return rc;
+    *data = *buf;
     return 0;
 }
 

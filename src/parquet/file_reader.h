@@ -70,13 +70,15 @@ int pq_file_chunk_range(const pq_file *f, uint32_t row_group, uint32_t leaf, uin
                         uint64_t *len);
 
 /*
- * Fetches the bytes of one column chunk. *data points at them; when the
- * file is a buffer it points into that buffer and *owned is NULL,
- * otherwise *owned is a new block (free with delta_free) and *data equals
- * it. A short read is DELTA_ECORRUPT.
+ * Fetches the bytes of one column chunk. *data points at them. When the
+ * file is a buffer it points into that buffer and the caller's block is
+ * untouched; otherwise the bytes are read into the caller's block *buf of
+ * *buf_cap bytes, which is replaced by a larger one (free with delta_free)
+ * when too small - so a reader moving from chunk to chunk reuses one block.
+ * A short read is DELTA_ECORRUPT.
  */
 int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint8_t **data,
-                       uint8_t **owned, uint64_t *start, size_t *len);
+                       uint8_t **buf, size_t *buf_cap, uint64_t *start, size_t *len);
 
 /*
  * Reads the page index of one column chunk. *out is set to a new object
@@ -84,10 +86,8 @@ int pq_file_read_chunk(pq_file *f, uint32_t row_group, uint32_t leaf, const uint
  * the chunk has none. A range outside the column data or undecodable
  * bytes are DELTA_ECORRUPT.
  */
-int pq_file_column_index(pq_file *f, uint32_t row_group, uint32_t leaf,
-                         pq_column_index **out);
-int pq_file_offset_index(pq_file *f, uint32_t row_group, uint32_t leaf,
-                         pq_offset_index **out);
+int pq_file_column_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_column_index **out);
+int pq_file_offset_index(pq_file *f, uint32_t row_group, uint32_t leaf, pq_offset_index **out);
 
 /* Appends "FILE, row group G, column a.b.c" to out (for messages). */
 void pq_file_describe_chunk(const pq_file *f, uint32_t row_group, uint32_t leaf, dbuf *out);

@@ -102,7 +102,9 @@ typedef struct rstream {
     int err;
 } rstream;
 
-static void close_group(rstream *s)
+/* Column readers stay open from row group to row group: moving one to the
+ * next chunk (pq_column_reader_reopen) keeps its chunk and page buffers. */
+static void free_readers(rstream *s)
 {
     for (uint32_t i = 0; i < s->r->plan.num_leaves; i++) {
         pq_column_reader_free(s->cols[i]);
@@ -115,12 +117,11 @@ static int open_group(rstream *s)
 {
     const pq_file_meta *m = pq_file_metadata(s->r->f);
     for (uint32_t i = 0; i < s->r->plan.num_leaves; i++) {
-        int rc = pq_column_reader_open(&s->cols[i], s->r->f, s->rg,
-                                       (uint32_t)s->r->plan.leaves[i]->column);
-        if (rc) {
-            close_group(s);
+        uint32_t leaf = (uint32_t)s->r->plan.leaves[i]->column;
+        int rc = s->cols[i] ? pq_column_reader_reopen(s->cols[i], s->rg, leaf)
+                            : pq_column_reader_open(&s->cols[i], s->r->f, s->rg, leaf);
+        if (rc)
             return rc;
-        }
     }
     s->rows_left = m->row_groups[s->rg].num_rows;
     s->open = true;
@@ -205,7 +206,7 @@ static int rstream_next(dstream *ds, dvec **out)
         if (!s->open && (rc = open_group(s)))
             return s->err = rc;
         if (s->rows_left <= 0) {
-            close_group(s);
+            s->open = false;
             s->rg++;
             continue;
         }
@@ -225,7 +226,7 @@ static void rstream_free(dstream *ds)
         return;
     dvec_unref(s->spare);
     if (s->cols)
-        close_group(s);
+        free_readers(s);
     if (s->batches)
         for (uint32_t i = 0; i < s->r->plan.num_leaves; i++)
             pq_column_batch_free(&s->batches[i]);

@@ -36,8 +36,9 @@ typedef struct tb {
     /* the chunk being written */
     int rg, leaf, codec;
     int64_t chunk_start, dict_off, data_off, num_values;
-    bool set_dict_off; /* record dictionary_page_offset in the metadata */
+    bool set_dict_off;           /* record dictionary_page_offset in the metadata */
     int64_t num_values_override; /* >= 0: written instead of the count */
+    size_t footer_at;            /* where tb_finish wrote the footer */
 } tb;
 
 static inline void tb_init(tb *t)
@@ -118,8 +119,8 @@ static inline void tb_chunk_begin(tb *t, int rg, int leaf, int codec)
  * first lv_len bytes are the levels (never compressed). The header's
  * sizes are filled in unless size_override is set (then h's sizes are
  * written as they are and the body is stored uncompressed). */
-static inline int tb_page(tb *t, pq_page_header *h, const uint8_t *body, size_t len,
-                          size_t lv_len, bool size_override)
+static inline int tb_page(tb *t, pq_page_header *h, const uint8_t *body, size_t len, size_t lv_len,
+                          bool size_override)
 {
     dbuf packed = DBUF_INIT;
     int rc = 0;
@@ -202,7 +203,7 @@ static inline int tb_v2_page(tb *t, int32_t n, const uint32_t *def, const uint32
     const pq_schema_node *leaf = t->schema->leaves[t->leaf];
     dbuf body = DBUF_INIT;
     int32_t nulls = 0, rows = n;
-    if (leaf->max_rep) {
+    if (leaf->max_rep && rep) {
         pq_rle_encode(&body, rep, (size_t)n, pq_bit_width32((uint32_t)leaf->max_rep));
         rows = 0;
         for (int32_t i = 0; i < n; i++)
@@ -253,9 +254,8 @@ static inline void tb_chunk_end(tb *t)
     /* Without dictionary_page_offset the chunk is found from the data page
      * offset, which then points at the dictionary page (as some writers
      * do). */
-    cm->data_page_offset = t->data_off >= 0 && (t->dict_off < 0 || t->set_dict_off)
-                               ? t->data_off
-                               : t->chunk_start;
+    cm->data_page_offset =
+        t->data_off >= 0 && (t->dict_off < 0 || t->set_dict_off) ? t->data_off : t->chunk_start;
     if (t->dict_off >= 0 && t->set_dict_off) {
         cm->has_dictionary_page_offset = true;
         cm->dictionary_page_offset = t->dict_off;
@@ -275,16 +275,23 @@ static inline void tb_row_group_end(tb *t, int rg, int64_t num_rows)
         t->meta.num_rows += t->groups[i].num_rows;
 }
 
-/* Writes the footer; the file is then complete in t->file. */
+/* Writes the footer; the file is then complete in t->file. To change the
+ * metadata afterwards, set t->file.len = t->footer_at and finish again. */
 static inline int tb_finish(tb *t)
 {
-    size_t at = t->file.len;
+    size_t at = t->footer_at = t->file.len;
     int rc = pq_file_meta_encode(&t->file, &t->meta);
     if (rc)
         return rc;
     uint32_t mlen = (uint32_t)(t->file.len - at);
-    uint8_t trailer[8] = {(uint8_t)mlen, (uint8_t)(mlen >> 8), (uint8_t)(mlen >> 16),
-                          (uint8_t)(mlen >> 24), 'P', 'A', 'R', '1'};
+    uint8_t trailer[8] = {(uint8_t)mlen,
+                          (uint8_t)(mlen >> 8),
+                          (uint8_t)(mlen >> 16),
+                          (uint8_t)(mlen >> 24),
+                          'P',
+                          'A',
+                          'R',
+                          '1'};
     dbuf_append(&t->file, trailer, 8);
     return t->file.err;
 }

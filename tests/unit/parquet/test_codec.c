@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <lz4.h>
 #include <lz4frame.h>
+#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,78 @@ static void test_gzip_variants(void **state)
     free(src);
 }
 
+/* The snappy decoder is our own: check it on every element form, on
+ * repeating patterns (overlapping copies of every short period), and
+ * against libsnappy's decoder on corrupted streams: whenever both accept,
+ * they agree, and we never accept what libsnappy refuses. */
+static void test_snappy_decoder(void **state)
+{
+    (void)state;
+    for (size_t period = 1; period <= 40; period++) {
+        size_t n = 5000 + period * 37;
+        uint8_t *src = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            src[i] = (uint8_t)(i % period == 0 && rnd() % 8 == 0 ? rnd() : 'a' + i % period);
+        dbuf b = DBUF_INIT;
+        assert_int_equal(pq_compress(PQ_CODEC_SNAPPY, 0, src, n, &b), 0);
+        uint8_t *out;
+        assert_int_equal(dec_exact(PQ_CODEC_SNAPPY, b.data, b.len, n, &out), 0);
+        assert_memory_equal(out, src, n);
+        free(out);
+        dbuf_free(&b);
+        free(src);
+    }
+
+    /* Forms libsnappy does not emit: a literal with a 4-byte length and a
+     * copy with a 4-byte offset. */
+    uint8_t hand[128];
+    size_t k = 0;
+    hand[k++] = 78;          /* uncompressed length */
+    hand[k++] = 63 << 2;     /* literal, length in the next 4 bytes */
+    hand[k++] = 69, hand[k++] = 0, hand[k++] = 0, hand[k++] = 0;
+    for (int i = 0; i < 70; i++)
+        hand[k++] = (uint8_t)('A' + i % 26);
+    hand[k++] = (7 << 2) | 3; /* copy 8 bytes, 4-byte offset 4 */
+    hand[k++] = 4, hand[k++] = 0, hand[k++] = 0, hand[k++] = 0;
+    uint8_t *out;
+    assert_int_equal(dec_exact(PQ_CODEC_SNAPPY, hand, k, 78, &out), 0);
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(out[i], 'A' + i % 26);
+    assert_memory_equal(out + 70, out + 66, 4);
+    assert_memory_equal(out + 74, out + 66, 4);
+    free(out);
+    hand[k - 4] = 71; /* offset before the start of the output */
+    expect_error(dec_exact(PQ_CODEC_SNAPPY, hand, k, 78, NULL), DELTA_ECORRUPT,
+                 "copy offset outside the output");
+
+    size_t n = 20000;
+    uint8_t *src = gen(n, 1);
+    dbuf b = DBUF_INIT;
+    assert_int_equal(pq_compress(PQ_CODEC_SNAPPY, 0, src, n, &b), 0);
+    uint8_t *theirs = malloc(n);
+    for (int iter = 0; iter < 2000; iter++) {
+        uint8_t *bad = malloc(b.len);
+        memcpy(bad, b.data, b.len);
+        bad[1 + rnd() % (b.len - 1)] ^= (uint8_t)(1 + rnd() % 255);
+        uint8_t *ours = NULL;
+        int rc = dec_exact(PQ_CODEC_SNAPPY, bad, b.len, n, &ours);
+        size_t tlen = n;
+        bool their_ok = snappy_uncompress((const char *)bad, b.len, (char *)theirs, &tlen) ==
+                            SNAPPY_OK && tlen == n;
+        if (rc == 0 && !their_ok)
+            fail_msg("iteration %d: accepted a stream libsnappy refuses", iter);
+        if (rc == 0)
+            assert_memory_equal(ours, theirs, n);
+        else
+            assert_int_equal(rc, DELTA_ECORRUPT);
+        free(ours);
+        free(bad);
+    }
+    free(theirs);
+    dbuf_free(&b);
+    free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_lz4_variants),
         cmocka_unit_test(test_gzip_variants),
+        cmocka_unit_test(test_snappy_decoder),
     };
     return cmocka_run_group_tests(tests, setup_seed, NULL);
 }

@@ -64,20 +64,14 @@ static void chunk_out_free(chunk_out *o)
 static size_t type_width(const pq_schema_node *leaf)
 {
     switch (leaf->elem->type) {
-    case PQ_TYPE_BOOLEAN:
-        return 1;
+    case PQ_TYPE_BOOLEAN: return 1;
     case PQ_TYPE_INT32:
-    case PQ_TYPE_FLOAT:
-        return 4;
+    case PQ_TYPE_FLOAT: return 4;
     case PQ_TYPE_INT64:
-    case PQ_TYPE_DOUBLE:
-        return 8;
-    case PQ_TYPE_INT96:
-        return 12;
-    case PQ_TYPE_FIXED_LEN_BYTE_ARRAY:
-        return (size_t)leaf->elem->type_length;
-    default:
-        return 0;
+    case PQ_TYPE_DOUBLE: return 8;
+    case PQ_TYPE_INT96: return 12;
+    case PQ_TYPE_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->elem->type_length;
+    default: return 0;
     }
 }
 
@@ -86,12 +80,15 @@ static size_t type_width(const pq_schema_node *leaf)
  * batch's own invariants. Returns the reader's result; *o holds what was
  * read (when `keep`).
  */
+/* When set, read_chunk re-targets this reader instead of opening one. */
+static pq_column_reader *g_reuse;
+
 static int read_chunk(pq_file *f, uint32_t rg, uint32_t leaf, size_t max_records, chunk_out *o,
                       bool keep)
 {
     memset(o, 0, sizeof *o);
-    pq_column_reader *r;
-    int rc = pq_column_reader_open(&r, f, rg, leaf);
+    pq_column_reader *r = g_reuse;
+    int rc = r ? pq_column_reader_reopen(r, rg, leaf) : pq_column_reader_open(&r, f, rg, leaf);
     if (rc)
         return rc;
     const pq_schema_node *node = pq_column_reader_leaf(r);
@@ -166,7 +163,8 @@ static int read_chunk(pq_file *f, uint32_t rg, uint32_t leaf, size_t max_records
         assert_int_equal(b.num_records, 0);
     }
     pq_column_batch_free(&b);
-    pq_column_reader_free(r);
+    if (!g_reuse)
+        pq_column_reader_free(r);
     return rc;
 }
 
@@ -283,8 +281,7 @@ static int check_minmax(const pq_schema_node *leaf, const pq_statistics *st, con
         assert_true(hi == b);
         return 1;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -311,6 +308,10 @@ static void check_golden_file(const char *path)
     const pq_file_meta *m = pq_file_metadata(f);
     const pq_schema *s = pq_file_schema(f);
     static const size_t sizes[] = {SIZE_MAX, 1000, 37, 1};
+    /* every other file goes through one reader re-targeted chunk by chunk */
+    g_reuse = NULL;
+    if (g_tot.files % 2 && m->num_row_groups && s->num_leaves)
+        assert_int_equal(pq_column_reader_open(&g_reuse, f, 0, 0), 0);
     for (uint32_t g = 0; g < m->num_row_groups; g++) {
         for (uint32_t c = 0; c < s->num_leaves; c++) {
             const pq_column_meta *cm = &m->row_groups[g].columns[c].meta_data;
@@ -335,6 +336,8 @@ static void check_golden_file(const char *path)
         }
     }
     g_tot.files++;
+    pq_column_reader_free(g_reuse);
+    g_reuse = NULL;
     pq_file_free(f);
     delta_store_free(store);
 }
@@ -363,8 +366,7 @@ static void test_golden_files(void **state)
         assert_int_equal(nftw(DELTA_SHARED_DIR "/extra", collect, 16, FTW_PHYS), 0);
     print_message("golden: %zu files, %zu chunks, %zu levels, %zu null-count and %zu "
                   "min/max statistics checked\n",
-                  g_tot.files, g_tot.chunks, g_tot.levels, g_tot.null_checks,
-                  g_tot.minmax_checks);
+                  g_tot.files, g_tot.chunks, g_tot.levels, g_tot.null_checks, g_tot.minmax_checks);
     assert_true(g_tot.files >= 700);
     assert_true(g_tot.null_checks > 1000);
     assert_true(g_tot.minmax_checks > 500);
@@ -379,11 +381,11 @@ typedef struct col_data {
     int32_t type;
     size_t width; /* 0 for BYTE_ARRAY */
     size_t pool_n;
-    uint8_t *pool;          /* fixed-width entries */
-    pq_bytes_out pool_ba;   /* BYTE_ARRAY entries */
-    uint32_t *idx;          /* per value */
+    uint8_t *pool;        /* fixed-width entries */
+    pq_bytes_out pool_ba; /* BYTE_ARRAY entries */
+    uint32_t *idx;        /* per value */
     size_t nvals;
-    uint32_t *def, *rep;    /* per level entry */
+    uint32_t *def, *rep; /* per level entry */
     size_t nlevels;
 } col_data;
 
@@ -508,9 +510,7 @@ static void encode_values(const col_data *c, size_t v0, size_t k, int32_t enc, d
         else
             rc = pq_plain_encode_fixed(out, fx.data, k, c->width);
         break;
-    case PQ_ENC_RLE:
-        rc = pq_rle_encode_bool(out, fx.data, k);
-        break;
+    case PQ_ENC_RLE: rc = pq_rle_encode_bool(out, fx.data, k); break;
     case PQ_ENC_PLAIN_DICTIONARY:
     case PQ_ENC_RLE_DICTIONARY:
         rc = pq_rle_encode_dict(out, c->idx + v0, k, pq_bit_width32((uint32_t)c->pool_n - 1));
@@ -530,11 +530,8 @@ static void encode_values(const col_data *c, size_t v0, size_t k, int32_t enc, d
         else
             rc = pq_dba_encode(out, ba.offsets, ba.data.data, k);
         break;
-    case PQ_ENC_BYTE_STREAM_SPLIT:
-        rc = pq_bss_encode(out, fx.data, k, c->width);
-        break;
-    default:
-        fail_msg("no encoder for %d", enc);
+    case PQ_ENC_BYTE_STREAM_SPLIT: rc = pq_bss_encode(out, fx.data, k, c->width); break;
+    default: fail_msg("no encoder for %d", enc);
     }
     assert_int_equal(rc, 0);
     free(offs);
@@ -581,11 +578,10 @@ static void data_pages(tb *t, const col_data *c, int32_t enc, int version, size_
             encode_values(c, v, k, enc, &vals);
         else if (enc == PQ_ENC_PLAIN_DICTIONARY || enc == PQ_ENC_RLE_DICTIONARY)
             dbuf_putc(&vals, 0);
-        int rc = version == 1
-                     ? tb_v1_page(t, (int32_t)(end - lv), c->def + lv, c->rep ? c->rep + lv : NULL,
-                                  enc, &vals)
-                     : tb_v2_page(t, (int32_t)(end - lv), c->def + lv,
-                                  c->rep ? c->rep + lv : NULL, enc, &vals, rnd() % 4 != 0);
+        int rc = version == 1 ? tb_v1_page(t, (int32_t)(end - lv), c->def + lv,
+                                           c->rep ? c->rep + lv : NULL, enc, &vals)
+                              : tb_v2_page(t, (int32_t)(end - lv), c->def + lv,
+                                           c->rep ? c->rep + lv : NULL, enc, &vals, rnd() % 4 != 0);
         assert_int_equal(rc, 0);
         dbuf_free(&vals);
         lv = end;
@@ -666,8 +662,8 @@ static void roundtrip_flat(int32_t type, int32_t enc, int codec, int version, bo
         chunk_out o;
         rc = read_chunk(f, 0, 0, sizes[rnd() % 4], &o, true);
         if (rc)
-            fail_msg("type %s enc %s codec %s v%d: %s", pq_type_name(type),
-                     pq_encoding_name(enc), pq_codec_name(codec), version, delta_error_last());
+            fail_msg("type %s enc %s codec %s v%d: %s", pq_type_name(type), pq_encoding_name(enc),
+                     pq_codec_name(codec), version, delta_error_last());
         assert_int_equal(o.records, n);
         check_same(&c, &o, leaf);
         chunk_out_free(&o);
@@ -691,11 +687,11 @@ static void test_every_encoding(void **state)
     } combos[] = {
         {PQ_TYPE_BOOLEAN, {PQ_ENC_PLAIN, PQ_ENC_RLE, PQ_ENC_RLE_DICTIONARY, -1}},
         {PQ_TYPE_INT32,
-         {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BINARY_PACKED,
-          PQ_ENC_BYTE_STREAM_SPLIT, -1}},
+         {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BINARY_PACKED, PQ_ENC_BYTE_STREAM_SPLIT,
+          -1}},
         {PQ_TYPE_INT64,
-         {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BINARY_PACKED,
-          PQ_ENC_BYTE_STREAM_SPLIT, -1}},
+         {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BINARY_PACKED, PQ_ENC_BYTE_STREAM_SPLIT,
+          -1}},
         {PQ_TYPE_INT96, {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, -1}},
         {PQ_TYPE_FLOAT, {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_BYTE_STREAM_SPLIT, -1}},
         {PQ_TYPE_DOUBLE, {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_BYTE_STREAM_SPLIT, -1}},
@@ -703,8 +699,8 @@ static void test_every_encoding(void **state)
          {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_LENGTH_BYTE_ARRAY,
           PQ_ENC_DELTA_BYTE_ARRAY, -1}},
         {PQ_TYPE_FIXED_LEN_BYTE_ARRAY,
-         {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BYTE_ARRAY,
-          PQ_ENC_BYTE_STREAM_SPLIT, -1}},
+         {PQ_ENC_PLAIN, PQ_ENC_RLE_DICTIONARY, PQ_ENC_DELTA_BYTE_ARRAY, PQ_ENC_BYTE_STREAM_SPLIT,
+          -1}},
     };
     size_t k = 0;
     for (size_t i = 0; i < sizeof combos / sizeof combos[0]; i++) {
@@ -715,8 +711,8 @@ static void test_every_encoding(void **state)
                     if (enc == PQ_ENC_RLE_DICTIONARY && version == 1)
                         enc = PQ_ENC_PLAIN_DICTIONARY;
                     int codec = CODECS[k++ % 7];
-                    roundtrip_flat(combos[i].type, enc, codec, version, optional,
-                                   1 + rnd() % 3000, rnd() % 2);
+                    roundtrip_flat(combos[i].type, enc, codec, version, optional, 1 + rnd() % 3000,
+                                   rnd() % 2);
                 }
             }
         }
@@ -728,17 +724,16 @@ static void test_every_codec(void **state)
     (void)state;
     for (size_t i = 0; i < 7; i++)
         for (int version = 1; version <= 2; version++) {
-            roundtrip_flat(PQ_TYPE_BYTE_ARRAY, PQ_ENC_PLAIN, CODECS[i], version, true, 5000,
-                           true);
-            roundtrip_flat(PQ_TYPE_INT64, version == 1 ? PQ_ENC_PLAIN_DICTIONARY
-                                                       : PQ_ENC_RLE_DICTIONARY,
+            roundtrip_flat(PQ_TYPE_BYTE_ARRAY, PQ_ENC_PLAIN, CODECS[i], version, true, 5000, true);
+            roundtrip_flat(PQ_TYPE_INT64,
+                           version == 1 ? PQ_ENC_PLAIN_DICTIONARY : PQ_ENC_RLE_DICTIONARY,
                            CODECS[i], version, true, 5000, true);
         }
 }
 
 /* Builds a one-column file with a list<element> column. */
-static void build_list_file(tb *t, col_data *c, int32_t type, int32_t enc, int version,
-                            int codec, size_t records, size_t npages)
+static void build_list_file(tb *t, col_data *c, int32_t type, int32_t enc, int version, int codec,
+                            size_t records, size_t npages)
 {
     tb_init(t);
     tb_elem(t, "schema", -1, -1, 0, 1);
@@ -772,9 +767,9 @@ static void test_nested_batches(void **state)
         int32_t type = round % 3 == 0   ? PQ_TYPE_BYTE_ARRAY
                        : round % 3 == 1 ? PQ_TYPE_INT32
                                         : PQ_TYPE_FIXED_LEN_BYTE_ARRAY;
-        int32_t enc = round % 2 ? PQ_ENC_PLAIN
-                                : (round % 4 == 0 ? PQ_ENC_PLAIN_DICTIONARY
-                                                  : PQ_ENC_RLE_DICTIONARY);
+        int32_t enc = round % 2
+                          ? PQ_ENC_PLAIN
+                          : (round % 4 == 0 ? PQ_ENC_PLAIN_DICTIONARY : PQ_ENC_RLE_DICTIONARY);
         int version = 1 + (round / 2) % 2;
         size_t records = 500 + (size_t)round * 37;
         build_list_file(&t, &c, type, enc, version, CODECS[round % 7], records,
@@ -804,8 +799,7 @@ static void test_required_and_empty(void **state)
 {
     (void)state;
     roundtrip_flat(PQ_TYPE_INT32, PQ_ENC_PLAIN, PQ_CODEC_SNAPPY, 1, false, 1234, true);
-    roundtrip_flat(PQ_TYPE_BYTE_ARRAY, PQ_ENC_RLE_DICTIONARY, PQ_CODEC_ZSTD, 2, false, 77,
-                   false);
+    roundtrip_flat(PQ_TYPE_BYTE_ARRAY, PQ_ENC_RLE_DICTIONARY, PQ_CODEC_ZSTD, 2, false, 77, false);
     /* An empty chunk: no pages at all. */
     tb t;
     tb_init(&t);
@@ -924,6 +918,25 @@ static void test_layouts(void **state)
     assert_int_equal(b.def[0], 0);
     assert_int_equal(pq_column_reader_read(r, 5, &b), 0);
     assert_int_equal(b.num_records, 0);
+    pq_column_batch_free(&b);
+    pq_column_reader_free(r);
+    /* one reader re-targeted across chunks, through a failed reopen */
+    assert_int_equal(pq_column_reader_open(&r, f, 0, 1), 0);
+    assert_int_equal(pq_column_reader_read(r, 3, &b), 0);
+    assert_int_equal(b.num_records, 3);
+    assert_int_equal(pq_column_reader_reopen(r, 0, 7), DELTA_EINVAL);
+    assert_int_equal(pq_column_reader_read(r, 3, &b), DELTA_EINVAL);
+    assert_int_equal(pq_column_reader_reopen(r, 1, 0), 0);
+    assert_int_equal(pq_column_reader_leaf(r)->leaf_index, 0);
+    assert_int_equal(pq_column_reader_read(r, 100, &b), 0);
+    assert_int_equal(b.num_records, 8);
+    assert_int_equal(b.num_values, 6);
+    assert_null(b.rep);
+    assert_int_equal(pq_column_reader_reopen(r, 0, 1), 0);
+    assert_int_equal(pq_column_reader_read(r, 100, &b), 0);
+    assert_int_equal(b.num_records, 8);
+    assert_int_equal(b.num_levels, 10);
+    assert_non_null(b.rep);
     pq_column_batch_free(&b);
     pq_column_reader_free(r);
     /* out-of-range chunk */
@@ -1195,6 +1208,12 @@ static void test_corrupt_pages(void **state)
     tb t;
     build_one(&t, good_page, PQ_CODEC_SNAPPY);
     assert_int_equal(read_all(t.file.data, t.file.len, 100), 0);
+    /* ... unless the row group claims another row count */
+    t.file.len = t.footer_at;
+    t.groups[0].num_rows = 5;
+    t.meta.num_rows = 5;
+    assert_int_equal(tb_finish(&t), 0);
+    expect_corrupt(&t, "row group has 5 rows but the chunk holds 4 records");
     tb_free(&t);
 }
 
@@ -1318,6 +1337,59 @@ static void test_truncations(void **state)
     tb_free(&t);
 }
 
+/* Every chunk cut short at every length (the footer says so): the pages
+ * then end early, which must be refused without reading past the cut. */
+static void test_chunk_truncations(void **state)
+{
+    (void)state;
+    tb t;
+    build_small_mixed(&t);
+    size_t refused = 0;
+    for (uint32_t c = 0; c < 3; c++) {
+        pq_column_meta *cm = &t.chunks[0][c].meta_data;
+        int64_t full = cm->total_compressed_size;
+        for (int64_t len = 0; len < full; len++) {
+            t.file.len = t.footer_at;
+            cm->total_compressed_size = len;
+            assert_int_equal(tb_finish(&t), 0);
+            /* exact-size copy so AddressSanitizer catches overreads */
+            uint8_t *copy = malloc(t.file.len);
+            memcpy(copy, t.file.data, t.file.len);
+            int rc = read_all(copy, t.file.len, 9);
+            if (rc != DELTA_ECORRUPT)
+                fail_msg("column %u cut to %lld of %lld bytes: %s", c, (long long)len,
+                         (long long)full, rc ? delta_error_last() : "read without error");
+            refused++;
+            free(copy);
+        }
+        cm->total_compressed_size = full;
+    }
+    assert_true(refused > 100);
+    tb_free(&t);
+}
+
+/* Each allocation failing in turn while reading every column (dictionary,
+ * nested DELTA_BINARY_PACKED, RLE booleans): DELTA_ENOMEM, nothing leaked. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    tb t;
+    build_small_mixed(&t);
+    bool done = false;
+    for (long n = 1; n < 1000 && !done; n++) {
+        delta_alloc_fail_after(n);
+        int rc = read_all(t.file.data, t.file.len, 6);
+        bool injected = delta_alloc_injected_failures() > 0;
+        delta_alloc_fail_after(0);
+        if (injected)
+            assert_int_equal(rc, DELTA_ENOMEM);
+        else
+            done = rc == 0;
+    }
+    assert_true(done);
+    tb_free(&t);
+}
+
 static void test_byte_flips(void **state)
 {
     (void)state;
@@ -1347,16 +1419,12 @@ static void test_byte_flips(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_encoding),
-        cmocka_unit_test(test_every_codec),
-        cmocka_unit_test(test_nested_batches),
-        cmocka_unit_test(test_required_and_empty),
-        cmocka_unit_test(test_layouts),
-        cmocka_unit_test(test_corrupt_pages),
-        cmocka_unit_test(test_rep_start),
-        cmocka_unit_test(test_level_above_max),
-        cmocka_unit_test(test_truncations),
-        cmocka_unit_test(test_byte_flips),
+        cmocka_unit_test(test_every_encoding), cmocka_unit_test(test_every_codec),
+        cmocka_unit_test(test_nested_batches), cmocka_unit_test(test_required_and_empty),
+        cmocka_unit_test(test_layouts),        cmocka_unit_test(test_corrupt_pages),
+        cmocka_unit_test(test_rep_start),      cmocka_unit_test(test_level_above_max),
+        cmocka_unit_test(test_truncations),    cmocka_unit_test(test_chunk_truncations),
+        cmocka_unit_test(test_out_of_memory),  cmocka_unit_test(test_byte_flips),
         cmocka_unit_test(test_golden_files),
     };
     if (getenv("TEST_FILTER"))

@@ -922,6 +922,15 @@ static void test_dict_gather(void **state)
     prefill(&out, 2);
     assert_int_equal(pq_dict_gather_bytes(views, 50, idx, n, &out), 0);
     check_strs(&out, 2, &want);
+    /* The padded form (the page buffer holds PQ_DICT_PAD spare bytes)
+     * gives the same values, appended after what is there. */
+    assert_int_equal(dbuf_reserve(&page, PQ_DICT_PAD), 0);
+    assert_int_equal(pq_plain_scan_byte_array(page.data, page.len, 50, views, NULL), 0);
+    pq_bytes_out padded = PQ_BYTES_OUT_INIT;
+    prefill(&padded, 2);
+    assert_int_equal(pq_dict_gather_bytes_padded(views, 50, idx, n, &padded), 0);
+    check_strs(&padded, 2, &want);
+    pq_bytes_free(&padded);
     idx[1234] = 50;
     expect_error(pq_dict_gather_bytes(views, 50, idx, n, &out), DELTA_ECORRUPT,
                  "index 50 out of range at value 1234 (dictionary has 50 entries)");
