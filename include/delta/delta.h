@@ -11,5 +11,6 @@
 #include <delta/expr.h>
 #include <delta/storage.h>
 #include <delta/parquet.h>
+#include <delta/table.h>
 
 #endif

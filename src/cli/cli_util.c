@@ -2,6 +2,7 @@
  * Helpers shared by the command implementations (cli_util.h).
  */
 #include "cli_util.h"
+#include "commands.h"
 
 #include <delta/delta.h>
 
@@ -89,4 +90,60 @@ void cli_list_free(cli_list *l)
     free(l->items);
     l->items = NULL;
     l->count = 0;
+}
+
+int cli_open_file_ref(const char *cmd, cli_file_ref *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    const char *slash = strrchr(path, '/');
+    const char *key = slash ? slash + 1 : path;
+    if (!*key) {
+        fprintf(stderr, "delta %s: '%s' names a folder, not a file\n", cmd, path);
+        return EXIT_USAGE;
+    }
+    char *dir;
+    if (!slash) {
+        dir = strdup(".");
+    } else {
+        size_t n = (size_t)(slash - path);
+        /* Keep the slash when it ends a scheme ("memory://x") or is the root. */
+        if (n == 0 || (n >= 2 && slash[-1] == '/' && slash[-2] == ':'))
+            n++;
+        dir = strndup(path, n);
+    }
+    out->key = strdup(key);
+    if (!dir || !out->key) {
+        free(dir);
+        free(out->key);
+        fprintf(stderr, "delta %s: out of memory\n", cmd);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    int rc = delta_store_open(&out->store, dir);
+    free(dir);
+    if (rc) {
+        cli_report(cmd, rc);
+        free(out->key);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+void cli_close_file_ref(cli_file_ref *f)
+{
+    delta_store_free(f->store);
+    free(f->key);
+}
+
+void cli_json_string(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(fp, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(fp, "\\u%04x", *p);
+        else
+            fputc(*p, fp);
+    }
+    fputc('"', fp);
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Prints "delta CMD: MESSAGE" from delta_error_last() (or the code's name
  * when there is no message). */
@@ -26,5 +27,18 @@ typedef struct cli_list {
 } cli_list;
 int cli_split_list(const char *cmd, const char *opt, const char *text, cli_list *out);
 void cli_list_free(cli_list *l);
+
+/* An open store and the key of one object in it: a local path or store
+ * URI split at its last '/' (the folder opens the store). Prints a one-line
+ * error naming `cmd` and returns an exit status on failure. */
+typedef struct cli_file_ref {
+    struct delta_store *store;
+    char *key;
+} cli_file_ref;
+int cli_open_file_ref(const char *cmd, cli_file_ref *out, const char *path);
+void cli_close_file_ref(cli_file_ref *f);
+
+/* Appends s as a quoted JSON string to fp. */
+void cli_json_string(FILE *fp, const char *s);
 
 #endif

@@ -25,54 +25,6 @@
 #include "cli_util.h"
 #include "commands.h"
 
-/* An open store and the key of one object in it. */
-typedef struct file_ref {
-    delta_store *store;
-    char *key;
-} file_ref;
-
-static int open_file_ref(file_ref *out, const char *path)
-{
-    memset(out, 0, sizeof *out);
-    const char *slash = strrchr(path, '/');
-    const char *key = slash ? slash + 1 : path;
-    if (!*key) {
-        fprintf(stderr, "delta parquet: '%s' names a folder, not a file\n", path);
-        return EXIT_USAGE;
-    }
-    char *dir;
-    if (!slash) {
-        dir = strdup(".");
-    } else {
-        size_t n = (size_t)(slash - path);
-        /* Keep the slash when it ends a scheme ("memory://x") or is the root. */
-        if (n == 0 || (n >= 2 && slash[-1] == '/' && slash[-2] == ':'))
-            n++;
-        dir = strndup(path, n);
-    }
-    out->key = strdup(key);
-    if (!dir || !out->key) {
-        free(dir);
-        free(out->key);
-        fprintf(stderr, "delta parquet: out of memory\n");
-        return EXIT_FAILURE_RUNTIME;
-    }
-    int rc = delta_store_open(&out->store, dir);
-    free(dir);
-    if (rc) {
-        cli_report("parquet", rc);
-        free(out->key);
-        return EXIT_FAILURE_RUNTIME;
-    }
-    return EXIT_OK;
-}
-
-static void close_file_ref(file_ref *f)
-{
-    delta_store_free(f->store);
-    free(f->key);
-}
-
 static int describe(const char *what_name, int what, int argc, char **argv)
 {
     static const cli_opt opts[] = {{"format", CLI_VALUE}};
@@ -93,8 +45,8 @@ static int describe(const char *what_name, int what, int argc, char **argv)
         fprintf(stderr, "delta %s: unknown format '%s' (text or json)\n", cmd, fmt);
         return EXIT_USAGE;
     }
-    file_ref f;
-    int status = open_file_ref(&f, a.positional[0]);
+    cli_file_ref f;
+    int status = cli_open_file_ref("parquet", &f, a.positional[0]);
     if (status)
         return status;
     delta_parquet_reader *r = NULL;
@@ -110,7 +62,7 @@ static int describe(const char *what_name, int what, int argc, char **argv)
     }
     delta_free(text);
     delta_parquet_reader_free(r);
-    close_file_ref(&f);
+    cli_close_file_ref(&f);
     return status;
 }
 
@@ -140,8 +92,8 @@ static int cat(int argc, char **argv)
     if (columns && cli_split_list("parquet cat", "--columns", columns, &cols))
         return EXIT_USAGE;
 
-    file_ref f;
-    int status = open_file_ref(&f, a.positional[0]);
+    cli_file_ref f;
+    int status = cli_open_file_ref("parquet", &f, a.positional[0]);
     if (status) {
         cli_list_free(&cols);
         return status;
@@ -164,7 +116,7 @@ static int cat(int argc, char **argv)
         status = EXIT_FAILURE_RUNTIME;
     }
     delta_parquet_reader_free(r);
-    close_file_ref(&f);
+    cli_close_file_ref(&f);
     cli_list_free(&cols);
     return status;
 }
@@ -190,12 +142,12 @@ static int rewrite(int argc, char **argv)
         cli_parse_positive("parquet rewrite", "--page-size", v, &wo.page_size))
         return EXIT_USAGE;
 
-    file_ref in, out;
-    int status = open_file_ref(&in, a.positional[0]);
+    cli_file_ref in, out;
+    int status = cli_open_file_ref("parquet", &in, a.positional[0]);
     if (status)
         return status;
-    if ((status = open_file_ref(&out, a.positional[1]))) {
-        close_file_ref(&in);
+    if ((status = cli_open_file_ref("parquet", &out, a.positional[1]))) {
+        cli_close_file_ref(&in);
         return status;
     }
     delta_parquet_reader *r = NULL;
@@ -223,8 +175,8 @@ static int rewrite(int argc, char **argv)
     if (schema.release)
         schema.release(&schema);
     delta_parquet_reader_free(r);
-    close_file_ref(&out);
-    close_file_ref(&in);
+    cli_close_file_ref(&out);
+    cli_close_file_ref(&in);
     return status;
 }
 

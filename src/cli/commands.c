@@ -23,9 +23,14 @@ const cli_command cli_commands[] = {
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
      "           [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]",
      "read a table, optionally at an earlier version (alias: time-travel)",
-     "TS is ISO-8601 (2024-01-31T10:00:00Z) or epoch milliseconds.", NULL},
+     "TABLE is a path or URI of a table, or a name in the lake (--lake). TS is\n"
+     "ISO-8601 (2024-01-31T10:00:00Z) or epoch milliseconds: the newest version\n"
+     "committed at or before it. --format parquet writes one Parquet file to\n"
+     "--output; other formats print (or write to --output). --where is not built\n"
+     "yet (exit 3).",
+     cmd_read},
     {"time-travel", "delta time-travel TABLE (--version N | --timestamp TS) [read options]",
-     "read a table as of a version or timestamp (same as read)", NULL, NULL},
+     "read a table as of a version or timestamp (same as read)", NULL, cmd_read},
     {"merge",
      "delta merge TABLE --source FILE|TABLE [--source-format F] --on EXPR\n"
      "            [--when-matched-update \"col=EXPR,...\" [--if EXPR]] [--when-matched-update-all]\n"
@@ -42,10 +47,14 @@ const cli_command cli_commands[] = {
      "read the change data feed between versions", NULL, NULL},
     {"list-tables", "delta list-tables [--format table|json]",
      "list the tables of the lake with version, files, size and records", NULL, NULL},
-    {"describe-table", "delta describe-table TABLE [--format table|json]",
-     "show a table's schema, partitioning, properties, protocol and size", NULL, NULL},
+    {"describe-table",
+     "delta describe-table TABLE [--version N | --timestamp TS] [--format table|json]",
+     "show a table's schema, partitioning, properties, protocol and size",
+     "Records are the sum of the files' numRecords statistics less deleted rows.",
+     cmd_describe_table},
     {"history", "delta history TABLE [--limit N] [--format table|json]",
-     "show a table's commits: version, time, operation, parameters, metrics", NULL, NULL},
+     "show a table's commits: version, time, operation, parameters, metrics",
+     "Newest first; commits cleaned up from the log are not shown.", cmd_history},
     {"optimize",
      "delta optimize TABLE [--where PARTITION_PREDICATE] [--z-order a,b,...]\n"
      "               [--target-size BYTES] [--max-concurrent-tasks N]",

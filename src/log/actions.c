@@ -331,7 +331,7 @@ static int parse_metadata(const pctx *pc, const json_t *o, dlog_metadata *m)
     fpc.action = "metaData.format";
     if ((rc = get_str(&fpc, fmt, "provider", true, &m->format_provider)) ||
         (rc = get_map(&fpc, fmt, "options", false, &m->format_options, NULL)) ||
-        (rc = get_str(pc, o, "schemaString", true, &m->schema_string)) ||
+        (rc = get_str(pc, o, "schemaString", false, &m->schema_string)) ||
         (rc = get_strlist(pc, o, "partitionColumns", true, &m->partition_columns,
                           &m->num_partition_columns, NULL)) ||
         (rc = get_map(pc, o, "configuration", true, &m->configuration, NULL)) ||

@@ -62,7 +62,8 @@ typedef struct dlog_metadata {
     char *description;        /* optional, NULL */
     char *format_provider;    /* required (format.provider) */
     dlog_map format_options;
-    char *schema_string;      /* required */
+    char *schema_string;      /* required for a snapshot (checked there); NULL
+                               * when absent: old writers left it out */
     char **partition_columns; /* required (may be empty) */
     size_t num_partition_columns;
     dlog_map configuration;   /* required (may be empty) */

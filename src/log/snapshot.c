@@ -578,6 +578,11 @@ static int check_snapshot(dlog_snapshot *s, const dlog_snapshot_opts *o)
         return delta_error_set(DELTA_ECORRUPT,
                                "table %s version %lld: the log has no metaData action", uri,
                                (long long)s->version);
+    if (!s->metadata.schema_string)
+        return delta_error_set(DELTA_ECORRUPT,
+                               "table %s version %lld: metaData.schemaString: required field "
+                               "missing",
+                               uri, (long long)s->version);
     int rc;
     if ((rc = dlog_protocol_check_read(&s->protocol)))
         return delta_error_prefix(rc, "table %s: ", uri);

@@ -545,9 +545,8 @@ static void test_cleaned_up_and_checkpoints(void **state)
         else
             commit(s, v, line, NULL);
     }
-    /* A (fake) Parquet checkpoint at 3 with a _last_checkpoint pointing at
-     * it: while Parquet checkpoints cannot be read, replay falls back to
-     * the JSON commits and says so. */
+    /* A damaged Parquet checkpoint at 3 with a _last_checkpoint pointing at
+     * it: replay falls back to the JSON commits and says so. */
     put_text(s, "_delta_log/00000000000000000003.checkpoint.parquet", "PAR1");
     put_text(s, "_delta_log/_last_checkpoint", "{\"version\":3,\"size\":5}");
     dlog_snapshot *snap = open_ok(s, NULL);
@@ -600,15 +599,15 @@ static void test_cleaned_up_and_checkpoints(void **state)
                       "version 1 is no longer available: the log was cleaned up; the earliest "
                       "available version is 2");
 
-    /* Only a Parquet checkpoint covers the start: not readable yet. */
+    /* Only a damaged Parquet checkpoint covers the start: its error stands. */
     assert_int_equal(
         delta_store_delete(
             s, "_delta_log/00000000000000000002.checkpoint.3a0d65cd-4056-49b8-937b-95f9e3ee90e5.json"),
         0);
     put_text(s, "_delta_log/00000000000000000002.checkpoint.parquet", "PAR1");
-    expect_open_error(s, NULL, DELTA_ENOTIMPL,
-                      "00000000000000000002.checkpoint.parquet: Parquet checkpoints cannot be "
-                      "read yet");
+    expect_open_error(s, NULL, DELTA_ECORRUPT,
+                      "00000000000000000002.checkpoint.parquet: 4 bytes is too small for a "
+                      "Parquet file");
     delta_store_free(s);
 }
 

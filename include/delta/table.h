@@ -1,0 +1,211 @@
+/*
+ * libdelta tables: open a Delta table, take a snapshot of it (the latest
+ * version, an earlier version, or the version current at a time), read its
+ * rows as an Arrow stream, describe it, and walk its commit history.
+ *
+ * Example:
+ *
+ *     delta_table *t;
+ *     delta_snapshot *snap;
+ *     struct ArrowArrayStream rows;
+ *     delta_scan_options so = DELTA_SCAN_OPTIONS_INIT;
+ *     if (delta_table_open(&t, "/data/sales") == 0 &&
+ *         delta_table_snapshot(&snap, t, -1, NULL) == 0 &&
+ *         delta_snapshot_scan(snap, &so, &rows) == 0) {
+ *         ... rows.get_next(&rows, &batch) until batch.release == NULL ...
+ *         rows.release(&rows);
+ *     }
+ *     delta_snapshot_free(snap);
+ *     delta_table_free(t);
+ *
+ * Handles are reference counted internally: a snapshot keeps its table's
+ * storage alive, and a scan stream keeps its snapshot alive, so each may
+ * be freed or released in any order.
+ *
+ * Reading follows the Delta protocol (PROTOCOL.md of delta-io/delta):
+ * reader versions 1 to 3 with the features deletionVectors, columnMapping
+ * (name and id), timestampNtz, typeWidening, v2Checkpoint and
+ * vacuumProtocolCheck; other reader features are refused naming them.
+ */
+#ifndef DELTA_TABLE_H
+#define DELTA_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "delta/arrow.h"
+#include "delta/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An open table: a location holding `_delta_log/`. */
+typedef struct delta_table delta_table;
+/** The state of a table at one version. */
+typedef struct delta_snapshot delta_snapshot;
+
+/**
+ * Opens the table at `uri` (a local path, file:// or another store URI).
+ * Nothing is read yet: a location without a Delta log is reported by
+ * delta_table_snapshot.
+ *
+ * @param out  receives the table (free with delta_table_free)
+ * @return 0, DELTA_EINVAL (malformed URI), DELTA_EUNSUPPORTED (scheme),
+ *         DELTA_ENOMEM.
+ */
+DELTA_EXTERN int delta_table_open(delta_table **out, const char *uri);
+
+/** The URI the table was opened with (borrowed, valid while t lives). */
+DELTA_EXTERN const char *delta_table_uri(const delta_table *t);
+
+/** Frees the table handle (NULL is fine); snapshots keep what they need. */
+DELTA_EXTERN void delta_table_free(delta_table *t);
+
+/**
+ * Loads a snapshot of the table.
+ *
+ * @param out        receives the snapshot (free with delta_snapshot_free)
+ * @param t          the table
+ * @param version    the version to load, or -1 for the latest
+ * @param timestamp  NULL, or a time (ISO-8601 such as "2024-01-31T10:00:00Z",
+ *                   a date, or epoch milliseconds): the newest version
+ *                   committed at or before it (in-commit timestamps when
+ *                   the table has them). Not together with a version.
+ * @return 0; DELTA_ENOTFOUND for a location that is not a Delta table, a
+ *         version that does not exist or was cleaned up, a time before the
+ *         first commit (the message names what is available);
+ *         DELTA_ECORRUPT for a broken log (a missing commit, no protocol or
+ *         metaData); DELTA_EUNSUPPORTED for a protocol or feature this
+ *         library cannot read; DELTA_EINVAL for a malformed timestamp or
+ *         both a version and a timestamp.
+ */
+DELTA_EXTERN int delta_table_snapshot(delta_snapshot **out, delta_table *t, int64_t version,
+                                      const char *timestamp);
+
+/** The snapshot's version. */
+DELTA_EXTERN int64_t delta_snapshot_version(const delta_snapshot *s);
+
+/** Commit time of the snapshot's version, epoch milliseconds. */
+DELTA_EXTERN int64_t delta_snapshot_timestamp(const delta_snapshot *s);
+
+/** Number of live data files. */
+DELTA_EXTERN size_t delta_snapshot_num_files(const delta_snapshot *s);
+
+/**
+ * Exports the table schema (logical column names, partition columns in
+ * schema order) as an Arrow struct schema. Delta types map to Arrow as:
+ * long/int/short/byte -> int64/32/16/8, float/double, boolean, string
+ * (utf8), binary, date (date32), timestamp (microseconds, zone "UTC"),
+ * timestamp_ntz (microseconds, no zone), decimal(p,s) (decimal128),
+ * struct, array (list), map.
+ *
+ * @param out  receives the schema; the caller releases it
+ */
+DELTA_EXTERN int delta_snapshot_schema(delta_snapshot *s, struct ArrowSchema *out);
+
+/** Options of delta_snapshot_scan. Initialise with DELTA_SCAN_OPTIONS_INIT;
+ *  fields are only ever appended. */
+typedef struct delta_scan_options {
+    unsigned version; /**< DELTA_SCAN_OPTIONS_VERSION */
+    /** Columns to read, by logical top-level name (exact, else ASCII
+     *  case-insensitive when unique), in the order wanted; NULL = all
+     *  columns in schema order. */
+    const char *const *columns;
+    size_t num_columns;
+    /** Stop after this many rows; -1 = all. */
+    int64_t limit;
+    /** Rows per batch at most (0 = 65536). */
+    int64_t batch_rows;
+} delta_scan_options;
+
+#define DELTA_SCAN_OPTIONS_VERSION 1
+#define DELTA_SCAN_OPTIONS_INIT {DELTA_SCAN_OPTIONS_VERSION, NULL, 0, -1, 0}
+
+/**
+ * Starts reading the snapshot's rows as a stream of record batches.
+ *
+ * Files are read one at a time, each a row group at a time (only the
+ * requested columns' data is fetched), so memory stays bounded by one
+ * row group. Every batch has the table's shape: column mapping applied
+ * (logical names), partition values materialized as columns, rows
+ * deleted by deletion vectors dropped, columns of older files conformed
+ * to the current schema (missing columns are null, widened types cast).
+ * Row order is by file path, then file order.
+ *
+ * @param s     the snapshot (the stream keeps it alive)
+ * @param opts  options, or NULL for the defaults
+ * @param out   receives the stream; the caller releases it. Errors while
+ *              streaming (a missing or damaged data file, a deletion
+ *              vector whose checksum does not match) come back from
+ *              get_next with a message from get_last_error.
+ * @return 0, DELTA_ENOTFOUND (unknown column: the message lists the
+ *         table's columns), DELTA_EINVAL (a column listed twice),
+ *         DELTA_ENOMEM.
+ */
+DELTA_EXTERN int delta_snapshot_scan(delta_snapshot *s, const delta_scan_options *opts,
+                                     struct ArrowArrayStream *out);
+
+/**
+ * Describes the table at this snapshot: location, version and its commit
+ * time, id, name, description, creation time, schema, partition columns,
+ * properties, protocol versions and features, column mapping mode, number
+ * of files, total size in bytes, and the number of records (the sum of the
+ * files' numRecords statistics minus deletion vector cardinalities;
+ * reported as unknown when a file has no statistics).
+ *
+ * @param json  false: text for people; true: one JSON object with the
+ *              fields location, version, timestamp, id, name,
+ *              description, created_time, schema (the Delta schema
+ *              object), columns ([{name, type, nullable, partition}]),
+ *              partition_columns, properties, protocol
+ *              ({min_reader_version, min_writer_version, reader_features,
+ *              writer_features}), column_mapping, num_files, size_bytes,
+ *              num_records (null when unknown), last_operation
+ * @param out   receives a NUL-terminated string; free it with delta_free
+ */
+DELTA_EXTERN int delta_snapshot_describe(delta_snapshot *s, bool json, char **out);
+
+/** Frees the snapshot handle (NULL is fine); open scans keep it alive. */
+DELTA_EXTERN void delta_snapshot_free(delta_snapshot *s);
+
+/* ---- history -------------------------------------------------------------- */
+
+/** One commit of the table's history. Strings are borrowed: valid until
+ *  the next delta_history_next or delta_history_free. */
+typedef struct delta_commit {
+    int64_t version;
+    int64_t timestamp;       /**< epoch ms: in-commit timestamp, else file time */
+    const char *operation;   /**< commitInfo.operation, or NULL */
+    const char *parameters;  /**< commitInfo.operationParameters as JSON, or NULL */
+    const char *metrics;     /**< commitInfo.operationMetrics as JSON, or NULL */
+    const char *commit_info; /**< the whole commitInfo object as compact JSON, or NULL */
+} delta_commit;
+
+/** An iterator over commits, newest first. */
+typedef struct delta_history delta_history;
+
+/**
+ * Starts walking the table's commits from the newest back to the oldest
+ * commit still in the log, at most `limit` of them (-1 = all).
+ *
+ * @return 0, DELTA_ENOTFOUND (not a Delta table), DELTA_EIO, DELTA_ENOMEM.
+ */
+DELTA_EXTERN int delta_table_history(delta_history **out, delta_table *t, int64_t limit);
+
+/**
+ * Reads the next commit into *out.
+ * @return 1 with *out filled, 0 at the end, or a negative DELTA_E* code
+ *         (DELTA_ECORRUPT for a malformed commitInfo, naming the file).
+ */
+DELTA_EXTERN int delta_history_next(delta_history *h, delta_commit *out);
+
+/** Frees the iterator (NULL is fine). */
+DELTA_EXTERN void delta_history_free(delta_history *h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DELTA_TABLE_H */

@@ -1,0 +1,525 @@
+/*
+ * Table scans (see scan.h).
+ *
+ * State machine of the stream: `cur` is the open file (its reader and
+ * batch stream, its deletion vector, its partition constants, and the
+ * position of the next row within the file); next() pulls a batch from it,
+ * shapes it, filters it, and moves to the following file at the end of
+ * one. Files with no rows left after their deletion vector still open
+ * (their footer is checked) but yield nothing.
+ */
+#include "table/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/str.h"
+#include "log/path.h"
+#include "parquet/file_reader.h"
+#include "parquet/record_reader.h"
+#include "table/conform.h"
+#include "table/dv.h"
+#include "table/partition.h"
+
+typedef struct out_col {
+    uint32_t field;     /* index in the table schema */
+    bool partition;     /* from partitionValues */
+    int file_col;       /* data: index in the current reader's schema, -1 = missing */
+    dvec *constant;     /* partition: the current file's value (one row) */
+} out_col;
+
+typedef struct scan {
+    dstream base;
+    const dlog_snapshot *snap;
+    dtype *schema; /* output */
+    dlog_cm_mode cm;
+    uint32_t ncols;
+    out_col *cols;
+    dtab_cmap *maps; /* per output column */
+    const dlog_live_file **files;
+    size_t nfiles, next_file;
+    int64_t remaining; /* -1: no limit */
+    int64_t batch_rows;
+    uint32_t *zeros; /* selection of row 0, for constants */
+    int64_t zeros_len;
+    uint32_t *sel;
+    int64_t sel_cap;
+    /* current file */
+    bool open;
+    const dlog_live_file *file;
+    delta_store *abs_store; /* the folder of an absolute path */
+    pq_reader *reader;
+    dstream *rows;      /* NULL when no data column is read */
+    int64_t const_left; /* rows still to produce without a data stream */
+    int64_t file_row;   /* position in the file of the next row */
+    dtab_dv dv;
+    size_t dv_pos;
+    void (*on_free)(void *);
+    void *on_free_ctx;
+} scan;
+
+int dtab_project_schema(const dtype *schema, const char *const *columns, size_t n, dtype **out,
+                        uint32_t **indices)
+{
+    *out = NULL;
+    *indices = NULL;
+    size_t count = columns ? n : schema->num_fields;
+    uint32_t *idx = delta_calloc(count ? count : 1, sizeof *idx);
+    dfield *fields = delta_calloc(count ? count : 1, sizeof *fields);
+    int rc = (!idx || !fields) ? DELTA_ENOMEM : 0;
+    size_t built = 0;
+    for (size_t i = 0; i < count && !rc; i++) {
+        int k = (int)i;
+        if (columns) {
+            k = dtype_field_index(schema, columns[i], false);
+            if (k < 0)
+                k = dtype_field_index(schema, columns[i], true);
+            if (k < 0) {
+                dbuf names = DBUF_INIT;
+                for (uint32_t j = 0; j < schema->num_fields; j++)
+                    dbuf_printf(&names, "%s%s", j ? ", " : "", schema->fields[j].name);
+                rc = delta_error_set(DELTA_ENOTFOUND, "unknown column '%s' (columns: %s)",
+                                     columns[i], names.err ? "?" : dbuf_cstr(&names));
+                dbuf_free(&names);
+                break;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (idx[j] == (uint32_t)k) {
+                    rc = delta_error_set(DELTA_EINVAL, "column '%s' is listed twice",
+                                         schema->fields[k].name);
+                    break;
+                }
+            if (rc)
+                break;
+        }
+        idx[i] = (uint32_t)k;
+        const dfield *src = &schema->fields[k];
+        if ((rc = dfield_init(&fields[i], src->name, dtype_ref(src->type), src->nullable)))
+            break;
+        built++;
+        fields[i].id = src->id;
+        if (src->metadata && !(fields[i].metadata = delta_strdup(src->metadata)))
+            rc = DELTA_ENOMEM;
+    }
+    if (!rc) {
+        *out = dtype_new_struct(fields, (uint32_t)count);
+        built = 0; /* taken, also on failure */
+        if (!*out)
+            rc = delta_error_last_code() ? delta_error_last_code() : DELTA_ENOMEM;
+    }
+    for (size_t i = 0; i < built; i++)
+        dfield_clear(&fields[i]);
+    delta_free(fields);
+    if (rc) {
+        delta_free(idx);
+        return rc;
+    }
+    *indices = idx;
+    return 0;
+}
+
+static void close_file(scan *s)
+{
+    if (s->rows)
+        s->rows->free(s->rows);
+    s->rows = NULL;
+    pq_reader_free(s->reader);
+    s->reader = NULL;
+    delta_store_free(s->abs_store);
+    s->abs_store = NULL;
+    dtab_dv_clear(&s->dv);
+    s->dv_pos = 0;
+    for (uint32_t i = 0; i < s->ncols; i++) {
+        dvec_unref(s->cols[i].constant);
+        s->cols[i].constant = NULL;
+    }
+    s->open = false;
+}
+
+static int ensure_zeros(scan *s, int64_t n)
+{
+    if (n <= s->zeros_len)
+        return 0;
+    uint32_t *z = delta_calloc((size_t)n, sizeof *z);
+    if (!z)
+        return DELTA_ENOMEM;
+    delta_free(s->zeros);
+    s->zeros = z;
+    s->zeros_len = n;
+    return 0;
+}
+
+/* Copies a Parquet element name (not NUL-terminated) into a new string. */
+static char *elem_name(const pq_schema_element *e)
+{
+    char *p = delta_malloc(e->name.len + 1);
+    if (p) {
+        memcpy(p, e->name.ptr, e->name.len);
+        p[e->name.len] = '\0';
+    }
+    return p;
+}
+
+/* The top-level file column the output column reads, or NULL. */
+static const pq_schema_node *find_top(const scan *s, const dtab_cmap *m, const pq_schema *fs)
+{
+    const pq_schema_node *root = fs->root;
+    if (s->cm == DLOG_CM_ID && m->id >= 0)
+        for (uint32_t i = 0; i < root->num_children; i++) {
+            const pq_schema_element *e = root->children[i]->elem;
+            if (e->has_field_id && e->field_id == m->id)
+                return root->children[i];
+        }
+    size_t n = strlen(m->physical);
+    for (uint32_t i = 0; i < root->num_children; i++) {
+        const pq_schema_element *e = root->children[i]->elem;
+        if (e->name.len == n && memcmp(e->name.ptr, m->physical, n) == 0)
+            return root->children[i];
+    }
+    for (uint32_t i = 0; i < root->num_children; i++) {
+        const pq_schema_element *e = root->children[i]->elem;
+        if (e->name.len == n && strncasecmp(e->name.ptr, m->physical, n) == 0)
+            return root->children[i];
+    }
+    return NULL;
+}
+
+static int open_file(scan *s, const dlog_live_file *lf)
+{
+    int rc = 0;
+    pq_file *f = NULL;
+    char *abs_key = NULL;
+    char **names = NULL;
+    uint32_t nnames = 0;
+    delta_store *store = s->snap->store;
+    const char *key = lf->canonical;
+    s->file = lf;
+    s->file_row = 0;
+    s->open = true;
+    if (dlog_path_is_absolute(lf->canonical)) {
+        if ((rc = dtab_open_absolute(lf->canonical, &s->abs_store, &abs_key)))
+            goto done;
+        store = s->abs_store;
+        key = abs_key;
+    }
+    /* partition constants */
+    for (uint32_t i = 0; i < s->ncols && !rc; i++) {
+        out_col *c = &s->cols[i];
+        if (!c->partition)
+            continue;
+        const dtab_cmap *m = &s->maps[i];
+        bool found;
+        const char *text = dlog_map_get(&lf->add.partition_values, m->physical, &found);
+        if (!found && strcmp(m->physical, m->name) != 0)
+            text = dlog_map_get(&lf->add.partition_values, m->name, NULL);
+        if (!(rc = dvec_new(&c->constant, m->type)))
+            rc = dtab_partition_append(c->constant, m->name, text);
+    }
+    if (rc)
+        goto done;
+    /* deletion vector */
+    if (lf->add.has_dv && (rc = dtab_dv_load(s->snap->store, &lf->add.dv, &s->dv)))
+        goto done;
+    /* data columns */
+    if ((rc = pq_file_open(&f, store, key)))
+        goto done;
+    const pq_schema *fs = pq_file_schema(f);
+    names = delta_calloc(s->ncols ? s->ncols : 1, sizeof *names);
+    if (!names) {
+        rc = DELTA_ENOMEM;
+        goto done;
+    }
+    for (uint32_t i = 0; i < s->ncols; i++) {
+        if (s->cols[i].partition)
+            continue;
+        const pq_schema_node *top = find_top(s, &s->maps[i], fs);
+        if (!top)
+            continue;
+        char *nm = elem_name(top->elem);
+        if (!nm) {
+            rc = DELTA_ENOMEM;
+            goto done;
+        }
+        bool dup = false;
+        for (uint32_t j = 0; j < nnames && !dup; j++)
+            dup = strcmp(names[j], nm) == 0;
+        if (dup)
+            delta_free(nm);
+        else
+            names[nnames++] = nm;
+    }
+    if (nnames == 0) {
+        /* nothing stored is read: rows come from the footer's count */
+        s->const_left = pq_file_metadata(f)->num_rows;
+        pq_file_free(f);
+        f = NULL;
+        for (uint32_t i = 0; i < s->ncols; i++)
+            s->cols[i].file_col = -1;
+        goto done;
+    }
+    pq_reader_options ro = {(const char *const *)names, nnames, s->batch_rows, false};
+    rc = pq_reader_open_file(&s->reader, f, &ro);
+    f = NULL; /* taken */
+    if (rc)
+        goto done;
+    const dtype *rs = pq_reader_schema(s->reader);
+    for (uint32_t i = 0; i < s->ncols; i++)
+        if (!s->cols[i].partition)
+            s->cols[i].file_col = dtab_cmap_find(&s->maps[i], rs, s->cm);
+    rc = pq_reader_stream(s->reader, &s->rows);
+done:
+    pq_file_free(f);
+    for (uint32_t i = 0; i < nnames; i++)
+        delta_free(names[i]);
+    delta_free(names);
+    delta_free(abs_key);
+    if (rc) {
+        rc = delta_error_prefix(rc, "%s: ", lf->add.path);
+        close_file(s);
+    }
+    return rc;
+}
+
+/* Shapes a file batch (or n constant rows when fb is NULL) into an output batch. */
+static int shape(scan *s, const dvec *fb, int64_t n, dvec **out)
+{
+    dvec *b;
+    int rc = dvec_new(&b, s->schema);
+    if (rc)
+        return rc;
+    if ((rc = ensure_zeros(s, n)))
+        goto fail;
+    for (uint32_t i = 0; i < s->ncols && !rc; i++) {
+        out_col *c = &s->cols[i];
+        dvec *col = NULL;
+        if (c->partition) {
+            if (!(rc = dvec_new(&col, c->constant->type)))
+                rc = dvec_append_take(col, c->constant, s->zeros, n);
+        } else if (fb && c->file_col >= 0) {
+            rc = dtab_conform(fb->children[c->file_col], &s->maps[i], s->cm, s->maps[i].name,
+                              &col);
+        } else {
+            rc = dtab_nulls(s->maps[i].type, n, &col);
+        }
+        if (rc) {
+            dvec_unref(col);
+            break;
+        }
+        dvec_unref(b->children[i]);
+        b->children[i] = col;
+    }
+    if (rc)
+        goto fail;
+    b->length = n;
+    b->null_count = 0;
+    *out = b;
+    return 0;
+fail:
+    dvec_unref(b);
+    return rc;
+}
+
+/* Drops rows of b (file rows [s->file_row, +len)) listed in the DV. */
+static int apply_dv(scan *s, dvec **b)
+{
+    int64_t len = (*b)->length;
+    uint64_t lo = (uint64_t)s->file_row, hi = lo + (uint64_t)len;
+    size_t p = s->dv_pos;
+    while (p < s->dv.count && s->dv.rows[p] < lo)
+        p++;
+    size_t first = p;
+    while (p < s->dv.count && s->dv.rows[p] < hi)
+        p++;
+    s->dv_pos = p;
+    if (p == first)
+        return 0;
+    if (len > s->sel_cap) {
+        uint32_t *sel = delta_reallocarray(s->sel, (size_t)len, sizeof *sel);
+        if (!sel)
+            return DELTA_ENOMEM;
+        s->sel = sel;
+        s->sel_cap = len;
+    }
+    int64_t k = 0;
+    size_t d = first;
+    for (int64_t r = 0; r < len; r++) {
+        if (d < p && s->dv.rows[d] == lo + (uint64_t)r) {
+            d++;
+            continue;
+        }
+        s->sel[k++] = (uint32_t)r;
+    }
+    dvec *nb;
+    int rc = dbatch_new(&nb, s->schema);
+    if (!rc)
+        rc = dvec_append_take(nb, *b, s->sel, k);
+    if (rc) {
+        dvec_unref(nb);
+        return rc;
+    }
+    dvec_unref(*b);
+    *b = nb;
+    return 0;
+}
+
+static int scan_next(dstream *ds, dvec **out)
+{
+    scan *s = (scan *)ds;
+    *out = NULL;
+    for (;;) {
+        if (s->remaining == 0)
+            return 0;
+        if (!s->open) {
+            if (s->next_file >= s->nfiles)
+                return 0;
+            int rc = open_file(s, s->files[s->next_file++]);
+            if (rc)
+                return rc;
+        }
+        dvec *fb = NULL, *b = NULL;
+        int64_t n;
+        int rc;
+        if (s->rows) {
+            if ((rc = s->rows->next(s->rows, &fb)))
+                return delta_error_prefix(rc, "%s: ", s->file->add.path);
+            if (!fb) {
+                close_file(s);
+                continue;
+            }
+            n = fb->length;
+        } else {
+            int64_t step = s->batch_rows > 0 ? s->batch_rows : PQ_READER_DEFAULT_BATCH_ROWS;
+            n = s->const_left < step ? s->const_left : step;
+            if (n == 0) {
+                close_file(s);
+                continue;
+            }
+            s->const_left -= n;
+        }
+        rc = shape(s, fb, n, &b);
+        dvec_unref(fb);
+        if (!rc && s->dv.count)
+            rc = apply_dv(s, &b);
+        s->file_row += n;
+        if (rc) {
+            dvec_unref(b);
+            return delta_error_prefix(rc, "%s: ", s->file->add.path);
+        }
+        if (b->length == 0) {
+            dvec_unref(b);
+            continue;
+        }
+        if (s->remaining > 0 && b->length > s->remaining) {
+            dvec *nb;
+            if ((rc = dbatch_new(&nb, s->schema)) ||
+                (rc = dvec_append_range(nb, b, 0, s->remaining))) {
+                dvec_unref(nb);
+                dvec_unref(b);
+                return rc;
+            }
+            dvec_unref(b);
+            b = nb;
+        }
+        if (s->remaining > 0)
+            s->remaining -= b->length;
+        *out = b;
+        return 0;
+    }
+}
+
+static void scan_free(dstream *ds)
+{
+    scan *s = (scan *)ds;
+    if (!s)
+        return;
+    close_file(s);
+    for (uint32_t i = 0; i < s->ncols; i++)
+        dtab_cmap_free(&s->maps[i]);
+    delta_free(s->maps);
+    delta_free(s->cols);
+    delta_free(s->files);
+    delta_free(s->zeros);
+    delta_free(s->sel);
+    dtype_unref(s->schema);
+    void (*on_free)(void *) = s->on_free;
+    void *ctx = s->on_free_ctx;
+    delta_free(s);
+    if (on_free)
+        on_free(ctx);
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+    const dlog_live_file *x = *(const dlog_live_file *const *)a;
+    const dlog_live_file *y = *(const dlog_live_file *const *)b;
+    return strcmp(x->canonical, y->canonical);
+}
+
+int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opts *opts)
+{
+    *out = NULL;
+    dtab_scan_opts def = DTAB_SCAN_OPTS_INIT;
+    if (!opts)
+        opts = &def;
+    if (!snap->schema)
+        return delta_error_set(DELTA_EINVAL, "snapshot has no schema (opened unchecked)");
+    scan *s = delta_calloc(1, sizeof *s);
+    if (!s)
+        return DELTA_ENOMEM;
+    s->snap = snap;
+    s->cm = snap->column_mapping;
+    s->remaining = opts->limit < 0 ? -1 : opts->limit;
+    s->batch_rows = opts->batch_rows;
+    s->base.next = scan_next;
+    s->base.free = scan_free;
+    uint32_t *idx = NULL;
+    int rc = dtab_project_schema(snap->schema, opts->columns, opts->num_columns, &s->schema, &idx);
+    if (rc)
+        goto fail;
+    s->base.schema = s->schema;
+    s->ncols = s->schema->num_fields;
+    s->cols = delta_calloc(s->ncols ? s->ncols : 1, sizeof *s->cols);
+    s->maps = delta_calloc(s->ncols ? s->ncols : 1, sizeof *s->maps);
+    if (!s->cols || !s->maps) {
+        rc = DELTA_ENOMEM;
+        goto fail;
+    }
+    for (uint32_t i = 0; i < s->ncols; i++) {
+        const dfield *f = &snap->schema->fields[idx[i]];
+        s->cols[i].field = idx[i];
+        s->cols[i].file_col = -1;
+        for (size_t p = 0; p < snap->metadata.num_partition_columns; p++)
+            if (dstr_ieq(snap->metadata.partition_columns[p], f->name))
+                s->cols[i].partition = true;
+        if ((rc = dtab_cmap_build(&s->maps[i], f->type, f, s->cm)))
+            goto fail;
+        if (s->cols[i].partition && dtype_is_nested(f->type)) {
+            rc = delta_error_set(DELTA_EUNSUPPORTED, "partition column '%s' has a nested type",
+                                 f->name);
+            goto fail;
+        }
+    }
+    s->nfiles = dlog_snapshot_num_files(snap);
+    s->files = delta_calloc(s->nfiles ? s->nfiles : 1, sizeof *s->files);
+    if (!s->files) {
+        rc = DELTA_ENOMEM;
+        goto fail;
+    }
+    size_t it = 0, k = 0;
+    const dlog_live_file *lf;
+    while (k < s->nfiles && dlog_snapshot_next_file(snap, &it, &lf))
+        s->files[k++] = lf;
+    s->nfiles = k;
+    qsort(s->files, s->nfiles, sizeof *s->files, cmp_files);
+    delta_free(idx);
+    s->on_free = opts->on_free;
+    s->on_free_ctx = opts->on_free_ctx;
+    *out = &s->base;
+    return 0;
+fail:
+    delta_free(idx);
+    scan_free(&s->base);
+    return rc;
+}

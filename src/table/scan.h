@@ -1,0 +1,53 @@
+/*
+ * Table scans: the rows of a snapshot as a stream of record batches.
+ *
+ * A scan reads the snapshot's live files one at a time, in path order,
+ * each as a stream of row-group-bounded batches from the Parquet record
+ * reader (only the projected columns' chunks are fetched), so memory
+ * stays bounded by one row group of one file plus one output batch. Each
+ * batch is put in the table's shape:
+ *
+ *   - data columns conformed to the table schema (conform.h: column
+ *     mapping by physical name or field id, nested fields too, missing
+ *     columns as nulls, widened types cast to the current type);
+ *   - partition columns materialized from the add action's
+ *     partitionValues (partition.h) as constant columns;
+ *   - rows in the file's deletion vector (dv.h) dropped;
+ *   - columns in the projection's order (all columns: schema order).
+ *
+ * Projection names are logical top-level column names, matched exactly,
+ * else ASCII case-insensitively when unique; an unknown name is
+ * DELTA_ENOTFOUND naming it and the table's columns.
+ */
+#ifndef DELTA_TABLE_SCAN_H
+#define DELTA_TABLE_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "columnar/vector.h"
+#include "log/snapshot.h"
+
+typedef struct dtab_scan_opts {
+    const char *const *columns; /* NULL: every column */
+    size_t num_columns;
+    int64_t limit;      /* -1: all rows */
+    int64_t batch_rows; /* 0: the reader's default */
+    /* Called once when the stream is freed (lets a caller tie the
+     * snapshot's lifetime to the stream's). */
+    void (*on_free)(void *ctx);
+    void *on_free_ctx;
+} dtab_scan_opts;
+
+#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL}
+
+/* Starts a scan of snap (which must outlive the stream unless on_free
+ * keeps it alive). The stream's schema is the projected table schema. */
+int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opts *opts);
+
+/* The output schema a projection would give (a new STRUCT reference), or
+ * DELTA_ENOTFOUND for an unknown column. */
+int dtab_project_schema(const dtype *schema, const char *const *columns, size_t n,
+                        dtype **out, uint32_t **indices);
+
+#endif
