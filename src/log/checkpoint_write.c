@@ -126,15 +126,32 @@ static bool property_flag(const dlog_metadata *m, const char *key, bool def)
 
 /* ---- the schema ------------------------------------------------------------- */
 
+/* A struct type under construction (fields grow as needed). */
 typedef struct sbuild {
-    dfield f[20];
-    uint32_t n;
+    dfield *f;
+    uint32_t n, cap;
     bool failed;
 } sbuild;
 
 static void sb_add(sbuild *b, const char *name, dtype *t)
 {
-    if (!t || b->failed || dfield_init(&b->f[b->n], name, t, true)) {
+    if (!t || b->failed) {
+        dtype_unref(t);
+        b->failed = true;
+        return;
+    }
+    if (b->n == b->cap) {
+        uint32_t cap = b->cap ? 2 * b->cap : 16;
+        dfield *g = delta_reallocarray(b->f, cap, sizeof *g);
+        if (!g) {
+            dtype_unref(t);
+            b->failed = true;
+            return;
+        }
+        b->f = g;
+        b->cap = cap;
+    }
+    if (dfield_init(&b->f[b->n], name, t, true)) {
         b->failed = true;
         return;
     }
@@ -143,12 +160,16 @@ static void sb_add(sbuild *b, const char *name, dtype *t)
 
 static dtype *sb_end(sbuild *b)
 {
+    dtype *r = NULL;
     if (b->failed) {
         for (uint32_t i = 0; i < b->n; i++)
             dfield_clear(&b->f[i]);
-        return NULL;
+    } else {
+        r = dtype_new_struct(b->f, b->n);
     }
-    return dtype_new_struct(b->f, b->n);
+    delta_free(b->f);
+    memset(b, 0, sizeof *b);
+    return r;
 }
 
 static dtype *t_str(void) { return dtype_new(DT_STRING); }
