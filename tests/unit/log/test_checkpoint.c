@@ -476,6 +476,26 @@ static void test_shared_tables(void **state)
     }
     print_message("checkpointed and read back %d shared tables\n", done);
     assert_true(done > 20);
+
+    /* A v2Checkpoint table gets a classic-named checkpoint of the v2 spec:
+     * one checkpointMetadata row naming its version. */
+    delta_store *s = NULL;
+    assert_int_equal(delta_store_open(&s, DELTA_SHARED_DIR "/extra/v2-checkpoints-parquet-with-sidecars"),
+                     0);
+    dlog_snapshot *snap = th_open(s);
+    delta_store *m = mem_store();
+    dlog_ckpt_info info;
+    assert_int_equal(dlog_checkpoint_write(m, snap, NULL, &info), 0);
+    assert_true(info.v2);
+    char key[64];
+    snprintf(key, sizeof key, "_delta_log/%020lld.checkpoint.parquet", (long long)snap->version);
+    counter c = {{0}};
+    dlog_ckpt_read_opts ro = {DLOG_ACT_BIT(DLOG_ACT_CHECKPOINT_METADATA), 0};
+    assert_int_equal(dlog_checkpoint_read_parquet_ex(m, key, &ro, count_action, &c), 0);
+    assert_int_equal(c.n[DLOG_ACT_CHECKPOINT_METADATA], 1);
+    dlog_snapshot_free(snap);
+    delta_store_free(m);
+    delta_store_free(s);
 }
 
 /* ---- DuckDB -------------------------------------------------------------------- */
@@ -901,6 +921,46 @@ static void test_cleanup(void **state)
     tmpdir_remove(dir);
 }
 
+/* A crash at every storage operation of a cleanup leaves a table whose
+ * latest version reads the same. */
+static void test_cleanup_crash(void **state)
+{
+    (void)state;
+    for (uint64_t n = 1;; n++) {
+        delta_store *m = mem_store();
+        th_create(m, TH_META, 1);
+        for (int v = 1; v <= 12; v++) {
+            char p[16];
+            snprintf(p, sizeof p, "f%d", v);
+            th_append(m, p, "x");
+        }
+        dlog_snapshot *before = th_open(m);
+        delta_store *f = NULL;
+        assert_int_equal(delta_store_fault_wrap(&f, m, DELTA_FAULT_CRASH, n), 0);
+        dlog_cleanup_result r;
+        int rc = dlog_cleanup(f, before, dtime_now_ms() + 90 * DAY, &r);
+        delta_fault_stats st;
+        delta_store_fault_stats(f, &st);
+        delta_store_free(f);
+        dlog_snapshot *after = th_open(m);
+        expect_same_state("after a cleanup crash", before, after, true);
+        dlog_snapshot_free(after);
+        dlog_snapshot_free(before);
+        bool crashed = st.crashed;
+        if (!crashed) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(r.cutoff_checkpoint, 10);
+            assert_int_equal(r.deleted_files, 10);
+            assert_false(commit_exists(m, 9));
+            assert_true(commit_exists(m, 10));
+        }
+        delta_store_free(m);
+        if (!crashed)
+            break;
+        assert_int_not_equal(rc, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -912,6 +972,7 @@ int main(void)
         cmocka_unit_test(test_crash_at_every_operation),
         cmocka_unit_test(test_auto_checkpoint),
         cmocka_unit_test(test_cleanup),
+        cmocka_unit_test(test_cleanup_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
