@@ -20,6 +20,7 @@
 #include "log/checkpoint.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <strings.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -820,6 +821,51 @@ static bool flag(dlog_ckpt_flag f, bool table)
     return f == DLOG_CKPT_ON ? true : f == DLOG_CKPT_OFF ? false : table;
 }
 
+/* Live files and tombstones share their leading fields (canonical path,
+ * DV id), which is the order they are written in: the same snapshot
+ * always gives the same checkpoint, and a reader filling a hash map is
+ * never fed keys in that map's own slot order (which makes open
+ * addressing degrade badly while the map grows). */
+typedef struct keyed {
+    char *canonical;
+    char *dv_id;
+} keyed;
+
+_Static_assert(offsetof(dlog_live_file, canonical) == offsetof(keyed, canonical) &&
+                   offsetof(dlog_live_file, dv_id) == offsetof(keyed, dv_id) &&
+                   offsetof(dlog_tombstone, canonical) == offsetof(keyed, canonical) &&
+                   offsetof(dlog_tombstone, dv_id) == offsetof(keyed, dv_id),
+               "live files and tombstones start with canonical, dv_id");
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = *(const keyed *const *)a, *y = *(const keyed *const *)b;
+    int c = strcmp(x->canonical, y->canonical);
+    if (c)
+        return c;
+    return strcmp(x->dv_id ? x->dv_id : "", y->dv_id ? y->dv_id : "");
+}
+
+static int sorted_entries(const dmap *m, const void ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t count = dmap_count(m);
+    if (!count)
+        return 0;
+    const void **v = delta_calloc(count, sizeof *v);
+    if (!v)
+        return DELTA_ENOMEM;
+    size_t it = 0, k = 0;
+    void *val;
+    while (k < count && dmap_next(m, &it, NULL, NULL, &val))
+        v[k++] = val;
+    qsort(v, k, sizeof *v, cmp_keyed);
+    *out = v;
+    *n = k;
+    return 0;
+}
+
 static int write_rows(ck_writer *cw, int64_t now)
 {
     const dlog_snapshot *snap = cw->snap;
@@ -844,25 +890,30 @@ static int write_rows(ck_writer *cw, int64_t now)
     while (dmap_next(snap->domains, &it, NULL, NULL, &val))
         if ((rc = row_domain(cw, val)))
             return rc;
-    it = 0;
-    while (dmap_next(snap->files, &it, NULL, NULL, &val))
-        if ((rc = row_add(cw, &((const dlog_live_file *)val)->add)))
-            return rc;
+    const void **order = NULL;
+    size_t n = 0;
+    if ((rc = sorted_entries(snap->files, &order, &n)))
+        return rc;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = row_add(cw, &((const dlog_live_file *)order[i])->add);
+    delta_free(order);
+    if (rc)
+        return rc;
     /* Tombstones are kept for VACUUM until they expire. */
     int64_t del_ret = duration_property(&snap->metadata, "delta.deletedFileRetentionDuration",
                                         7LL * 86400000);
-    it = 0;
-    while (dmap_next(snap->tombstones, &it, NULL, NULL, &val)) {
-        const dlog_remove *r = &((const dlog_tombstone *)val)->remove;
-        int64_t ts = r->has_deletion_timestamp ? r->deletion_timestamp : 0;
-        if (ts <= now - del_ret)
-            continue;
-        if ((rc = row_remove(cw, r)))
-            return rc;
-    }
-    if (cw->batch->length > 0 && (rc = pq_writer_write(cw->w, cw->batch)))
+    if ((rc = sorted_entries(snap->tombstones, &order, &n)))
         return rc;
-    return 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const dlog_remove *r = &((const dlog_tombstone *)order[i])->remove;
+        int64_t ts = r->has_deletion_timestamp ? r->deletion_timestamp : 0;
+        if (ts > now - del_ret)
+            rc = row_remove(cw, r);
+    }
+    delta_free(order);
+    if (!rc && cw->batch->length > 0)
+        rc = pq_writer_write(cw->w, cw->batch);
+    return rc;
 }
 
 int dlog_checkpoint_write(delta_store *table, const dlog_snapshot *snap,

@@ -269,6 +269,18 @@ static void delete_commits(delta_store *s, int64_t upto)
     }
 }
 
+static int check_order(void *ctx, dlog_action *a, size_t line)
+{
+    (void)line;
+    char *last = ctx;
+    if (a->type != DLOG_ACT_ADD)
+        return 0;
+    if (strcmp(last, a->u.add.path) >= 0)
+        fail_msg("add %s after %s", a->u.add.path, last);
+    snprintf(last, 256, "%s", a->u.add.path);
+    return 0;
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -298,6 +310,13 @@ static void test_round_trip(void **state)
     assert_int_equal(delta_store_head(s, "_delta_log/00000000000000000002.checkpoint.parquet", &oi),
                      0);
     assert_int_equal(oi.size, info.size_in_bytes);
+
+    /* Files are written in path order (deterministic output). */
+    char last[256] = "";
+    assert_int_equal(dlog_checkpoint_read_parquet(s, "_delta_log/00000000000000000002.checkpoint.parquet",
+                                                  check_order, last),
+                     0);
+    assert_string_equal(last, "p=c/four.parquet");
 
     /* The checkpoint alone: no commit to fall back on. */
     delete_commits(s, 2);
