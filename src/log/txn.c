@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/error.h"
+#include "log/checkpoint.h"
 #include "core/hashmap.h"
 #include "core/str.h"
 #include "log/log.h"
@@ -721,6 +722,27 @@ static int set_ict_enablement(dlog_tx *tx, int64_t version, int64_t ts)
     return rc ? rc : map_set(conf, "delta.inCommitTimestampEnablementTimestamp", num);
 }
 
+/* The post-commit hook: a checkpoint every delta.checkpointInterval
+ * versions (then log cleanup). The commit has landed whatever happens
+ * here; a failure is reported in the result, not as the commit's. */
+static void post_commit(dlog_tx *tx, int64_t version, dlog_commit_result *out)
+{
+    if (out) {
+        out->checkpointed = false;
+        out->checkpoint_rc = 0;
+    }
+    if (tx->opts.no_checkpoint || version <= 0 ||
+        version % dlog_checkpoint_interval(effective_metadata(tx)) != 0)
+        return;
+    bool did = false;
+    int rc = dlog_checkpoint_after_commit(tx->table, version,
+                                          tx->opts.clock_ms ? now_ms(tx) : 0, &did);
+    if (out) {
+        out->checkpointed = did;
+        out->checkpoint_rc = rc;
+    }
+}
+
 int dlog_tx_commit(dlog_tx *tx, dlog_commit_result *out)
 {
     if (tx->finished)
@@ -771,6 +793,7 @@ int dlog_tx_commit(dlog_tx *tx, dlog_commit_result *out)
                 out->attempts = attempt;
                 out->timestamp_ms = ts;
             }
+            post_commit(tx, version, out);
             goto done;
         }
         if (rc != DELTA_EEXIST) {

@@ -38,8 +38,11 @@
  * not slip in unnoticed).
  *
  * Crash safety: the commit is a single put_if_absent, so a writer that
- * dies at any point leaves either no commit file or the whole one; no
- * other object is written by the commit.
+ * dies at any point leaves either no commit file or the whole one. After
+ * it lands, every delta.checkpointInterval versions, the commit writes a
+ * checkpoint of the new version and runs log cleanup (checkpoint.h,
+ * cleanup.h); those may fail or be cut short without affecting the
+ * commit, and leave the table readable.
  */
 #ifndef DELTA_LOG_TXN_H
 #define DELTA_LOG_TXN_H
@@ -67,9 +70,13 @@ typedef struct dlog_tx_opts {
     /* Clock for commit timestamps (tests); NULL: the wall clock. */
     int64_t (*clock_ms)(void *ctx);
     void *clock_ctx;
+    /* No automatic checkpoint after the commit (default false: a
+     * checkpoint every delta.checkpointInterval versions, default 10,
+     * followed by log cleanup; see dlog_checkpoint_after_commit). */
+    bool no_checkpoint;
 } dlog_tx_opts;
 
-#define DLOG_TX_OPTS_INIT {DLOG_TX_OPTS_VERSION, DLOG_WRITE_SERIALIZABLE, 0, NULL, NULL}
+#define DLOG_TX_OPTS_INIT {DLOG_TX_OPTS_VERSION, DLOG_WRITE_SERIALIZABLE, 0, NULL, NULL, false}
 
 typedef struct dlog_tx dlog_tx;
 
@@ -83,6 +90,10 @@ typedef struct dlog_commit_result {
     int64_t version;      /* the version committed */
     int attempts;         /* put attempts (1 when nobody raced) */
     int64_t timestamp_ms; /* commitInfo.timestamp (inCommitTimestamp when enabled) */
+    bool checkpointed;    /* the post-commit hook wrote a checkpoint of `version` */
+    int checkpoint_rc;    /* 0, or why the automatic checkpoint or cleanup failed
+                           * (the commit itself succeeded; message in
+                           * delta_error_last()) */
 } dlog_commit_result;
 
 /* Starts a transaction on `table`. `snap` is the snapshot read (borrowed;
