@@ -34,7 +34,7 @@ if [ ! -s "$src" ]; then
         "$here/transactions.sql" | grep -v '^--')
     node "$d/duckdb_run.mjs" --threads 2 "$sql" >/dev/null
 fi
-echo "input: $src ($(stat -c %s "$src") bytes, $rows rows)"
+echo "input: $src ($(stat -L -c %s "$src") bytes, $rows rows)"
 
 decode_bin="$build/bench/parquet/bench_parquet_decode"
 delta_bin="$build/delta"
@@ -78,5 +78,5 @@ awk -v a="$result_decode_ours" -v b="$result_decode_duckdb" \
     'BEGIN{printf "decode:  ours/duckdb time ratio %.2f (below 1 = faster)\n", a/b}'
 awk -v a="$result_rewrite_ours" -v b="$result_rewrite_duckdb" \
     'BEGIN{printf "rewrite: ours/duckdb time ratio %.2f (below 1 = faster)\n", a/b}'
-echo "output sizes: ours $(stat -c %s "$out_ours") bytes, duckdb $(stat -c %s "$out_duck") bytes"
+echo "output sizes: ours $(stat -L -c %s "$out_ours") bytes, duckdb $(stat -L -c %s "$out_duck") bytes"
 node "$d/compare.mjs" "$src" "$out_ours"

@@ -103,7 +103,22 @@ static int put_validity(dvec *v, int64_t base, const uint8_t *flags, int64_t cou
         dbits_fill(v->validity, base, count, true);
         return 0;
     }
-    for (int64_t k = 0; k < count; k++) {
+    int64_t k = 0;
+    for (; k < count && ((base + k) & 7); k++) {
+        if (flags[k])
+            dbit_set(v->validity, base + k);
+        else
+            dbit_clear(v->validity, base + k);
+    }
+    /* Whole bytes: eight 0/1 flag bytes pack into one validity byte with a
+     * multiply (flag i lands on bit i). */
+    uint8_t *out = v->validity + ((base + k) >> 3);
+    for (; k + 8 <= count; k += 8) {
+        uint64_t x;
+        memcpy(&x, flags + k, 8);
+        *out++ = (uint8_t)((x * 0x0102040810204080ull) >> 56);
+    }
+    for (; k < count; k++) {
         if (flags[k])
             dbit_set(v->validity, base + k);
         else
