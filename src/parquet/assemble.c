@@ -463,3 +463,30 @@ int pq_assemble(const pq_plan *plan, const pq_leaf_data *leaves, int64_t num_rec
         return rc;
     return dbatch_seal(batch);
 }
+
+int pq_assemble_value(const pq_node *leaf, const void *value, size_t len, dvec *out)
+{
+    if (leaf->kind != PQ_NODE_LEAF || leaf->max_rep || leaf->conv == PQ_CONV_NULL)
+        return delta_error_set(DELTA_EINVAL, "Parquet column '%s': not a flat leaf",
+                               leaf->name ? leaf->name : "");
+    size_t w = physical_width(leaf);
+    if (leaf->physical != PQ_TYPE_BYTE_ARRAY && len != w)
+        return delta_error_set(DELTA_ECORRUPT,
+                               "Parquet column '%s': a %zu-byte value where %zu were expected",
+                               leaf->name ? leaf->name : "", len, w);
+    if (len > INT32_MAX)
+        return delta_error_set(DELTA_ERANGE, "Parquet column '%s': value too long",
+                               leaf->name ? leaf->name : "");
+    pq_node n = *leaf;
+    n.first_leaf = 0;
+    int16_t def = leaf->max_def;
+    int32_t offsets[2] = {0, (int32_t)len};
+    pq_leaf_data L = {1, 1, leaf->max_def ? &def : NULL, NULL, value,
+                      leaf->physical == PQ_TYPE_BYTE_ARRAY ? offsets : NULL};
+    actx c = {&L, DBUF_INIT, DBUF_INIT};
+    dbuf_puts(&c.path, leaf->name ? leaf->name : "");
+    int rc = asm_leaf(&c, &n, out);
+    dbuf_free(&c.scratch);
+    dbuf_free(&c.path);
+    return rc;
+}

@@ -51,4 +51,14 @@ typedef struct pq_leaf_data {
 int pq_assemble(const pq_plan *plan, const pq_leaf_data *leaves, int64_t num_records,
                 dvec *batch);
 
+/*
+ * Appends one non-null value of a top-level leaf (max_rep 0) to out (a
+ * vector of the leaf's type), converted exactly as assembly converts it:
+ * `value` holds the physical value as Parquet stores it in statistics
+ * (len bytes; fixed-width types must have their width). Used to turn
+ * row-group statistics into typed bounds. DELTA_ECORRUPT for a length
+ * that does not fit the physical type.
+ */
+int pq_assemble_value(const pq_node *leaf, const void *value, size_t len, dvec *out);
+
 #endif

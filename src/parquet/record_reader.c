@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "parquet/assemble.h"
 #include "parquet/column_reader.h"
+#include "parquet/stats.h"
 
 struct pq_reader {
     pq_file *f;
@@ -284,4 +285,81 @@ int pq_reader_read_row_group(pq_reader *r, uint32_t row_group, dvec **out)
     }
     ds->free(ds);
     return rc;
+}
+
+/* ---- row-group statistics ------------------------------------------------- */
+
+static bool legacy_order_usable(pq_sort_kind k)
+{
+    return k == PQ_SORT_INT32 || k == PQ_SORT_INT64 || k == PQ_SORT_FLOAT || k == PQ_SORT_DOUBLE;
+}
+
+static bool is_nan_bound(pq_sort_kind k, const pq_bin *b)
+{
+    if (k == PQ_SORT_FLOAT && b->len == 4) {
+        float f;
+        memcpy(&f, b->ptr, 4);
+        return f != f;
+    }
+    if (k == PQ_SORT_DOUBLE && b->len == 8) {
+        double d;
+        memcpy(&d, b->ptr, 8);
+        return d != d;
+    }
+    return false;
+}
+
+static dvec *bound_vector(const pq_node *leaf, const pq_bin *b)
+{
+    dvec *v = NULL;
+    if (dvec_new(&v, leaf->type) != 0)
+        return NULL;
+    if (pq_assemble_value(leaf, b->ptr, b->len, v) != 0) {
+        dvec_unref(v);
+        delta_error_clear();
+        return NULL;
+    }
+    return v;
+}
+
+int pq_reader_column_bounds(pq_reader *r, uint32_t rg, uint32_t col, pq_column_bounds *out)
+{
+    out->min = out->max = NULL;
+    out->null_count = -1;
+    const pq_file_meta *m = pq_file_metadata(r->f);
+    if (rg >= m->num_row_groups || col >= r->plan.root.num_children)
+        return delta_error_set(DELTA_EINVAL, "Parquet file '%s': no row group %u column %u",
+                               pq_file_name(r->f), rg, col);
+    const pq_node *leaf = &r->plan.root.children[col];
+    if (leaf->kind != PQ_NODE_LEAF || leaf->max_rep || leaf->conv == PQ_CONV_NULL)
+        return 0;
+    const pq_column_meta *cm = &m->row_groups[rg].columns[leaf->column].meta_data;
+    if (!cm->has_statistics)
+        return 0;
+    const pq_statistics *st = &cm->statistics;
+    if (st->has_null_count && st->null_count >= 0)
+        out->null_count = st->null_count;
+    const pq_schema_element *e = pq_file_schema(r->f)->leaves[leaf->column]->elem;
+    pq_sort_kind kind = pq_sort_kind_for(e);
+    if (kind == PQ_SORT_NONE)
+        return 0;
+    const pq_bin *mn = st->has_min_value                                  ? &st->min_value
+                       : st->has_min && legacy_order_usable(kind) ? &st->min
+                                                                          : NULL;
+    const pq_bin *mx = st->has_max_value                                  ? &st->max_value
+                       : st->has_max && legacy_order_usable(kind) ? &st->max
+                                                                          : NULL;
+    if (mn && !is_nan_bound(kind, mn))
+        out->min = bound_vector(leaf, mn);
+    if (mx && !is_nan_bound(kind, mx))
+        out->max = bound_vector(leaf, mx);
+    return 0;
+}
+
+void pq_column_bounds_clear(pq_column_bounds *b)
+{
+    dvec_unref(b->min);
+    dvec_unref(b->max);
+    b->min = b->max = NULL;
+    b->null_count = -1;
 }

@@ -56,6 +56,25 @@ int pq_reader_stream_row_groups(pq_reader *r, uint32_t first, uint32_t count, ds
  * ignored: the whole row group). */
 int pq_reader_read_row_group(pq_reader *r, uint32_t row_group, dvec **out);
 
+/* Statistics of one top-level column in one row group, as values of the
+ * column's type (what row-group skipping compares a predicate against). */
+typedef struct pq_column_bounds {
+    dvec *min, *max;    /* one-row vectors of the column's type, or NULL */
+    int64_t null_count; /* -1 when unknown */
+} pq_column_bounds;
+
+/*
+ * Fills *out for top-level column `col` (an index into pq_reader_schema)
+ * of row group rg. Bounds come from min_value/max_value, or from the
+ * deprecated min/max only where those were written in the same (signed
+ * numeric) order; nested columns, INT96, columns without a defined order
+ * and NaN bounds give none. Statistics that do not convert (a wrong
+ * length) give none rather than an error: they only ever let a reader
+ * skip less. Release with pq_column_bounds_clear.
+ */
+int pq_reader_column_bounds(pq_reader *r, uint32_t rg, uint32_t col, pq_column_bounds *out);
+void pq_column_bounds_clear(pq_column_bounds *b);
+
 void pq_reader_free(pq_reader *r);
 
 #endif

@@ -837,6 +837,94 @@ static void test_shared_files(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* ---- row-group statistics as typed bounds ------------------------------ */
+
+static void test_row_group_bounds(void **state)
+{
+    (void)state;
+    delta_store *s = mem_store("precord-bounds");
+    dfield f[5];
+    assert_int_equal(dfield_init(&f[0], "id", dtype_new(DT_INT32), true), 0);
+    assert_int_equal(dfield_init(&f[1], "n", dtype_new(DT_UINT32), false), 0);
+    assert_int_equal(dfield_init(&f[2], "s", dtype_new(DT_STRING), true), 0);
+    assert_int_equal(dfield_init(&f[3], "d", dtype_new(DT_FLOAT64), true), 0);
+    dfield inner;
+    assert_int_equal(dfield_init(&inner, "x", dtype_new(DT_INT64), true), 0);
+    assert_int_equal(dfield_init(&f[4], "st", dtype_new_struct(&inner, 1), true), 0);
+    dtype *schema = dtype_new_struct(f, 5);
+    assert_non_null(schema);
+
+    /* Two row groups of 4 rows: ids -5..2, n around 2^31 (unsigned order
+     * matters), strings, doubles with a NaN and a null. */
+    dvec *b;
+    assert_int_equal(dbatch_new(&b, schema), 0);
+    static const char *strs[] = {"pear", "apple", NULL, "fig", "kiwi", "banana", "date", "cherry"};
+    static const double dbl[] = {1.5, -2.0, 0.0, 3.25, 9.0, 0.0 / 0.0, -1.0, 4.0};
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(dvec_append_int(dbatch_column(b, 0), i - 5), 0);
+        assert_int_equal(dvec_append_uint(dbatch_column(b, 1), 2147483640u + (uint32_t)(i * 3)), 0);
+        if (strs[i])
+            assert_int_equal(dvec_append_bytes(dbatch_column(b, 2), strs[i], strlen(strs[i])), 0);
+        else
+            assert_int_equal(dvec_append_null(dbatch_column(b, 2)), 0);
+        assert_int_equal(dvec_append_double(dbatch_column(b, 3), dbl[i]), 0);
+        dvec *st = dbatch_column(b, 4);
+        assert_int_equal(dvec_append_int(st->children[0], i), 0);
+        assert_int_equal(dvec_end_struct(st), 0);
+    }
+    assert_int_equal(dbatch_seal(b), 0);
+    pq_writer_options o = PQ_WRITER_OPTIONS_INIT;
+    o.row_group_size_rows = 4;
+    pq_writer *w;
+    assert_int_equal(pq_writer_open(&w, s, "b.parquet", 0, schema, &o), 0);
+    assert_int_equal(pq_writer_write(w, b), 0);
+    assert_int_equal(pq_writer_close(w), 0);
+    pq_writer_free(w);
+
+    pq_reader *r;
+    assert_int_equal(pq_reader_open(&r, s, "b.parquet", NULL), 0);
+    assert_int_equal(pq_reader_metadata(r)->num_row_groups, 2);
+    pq_column_bounds cb;
+    /* id: -5..-2 then -1..2 */
+    assert_int_equal(pq_reader_column_bounds(r, 0, 0, &cb), 0);
+    assert_non_null(cb.min);
+    assert_int_equal(dvec_i32(cb.min)[0], -5);
+    assert_int_equal(dvec_i32(cb.max)[0], -2);
+    assert_int_equal(cb.null_count, 0);
+    pq_column_bounds_clear(&cb);
+    /* n: unsigned order across 2^31 in the second group */
+    assert_int_equal(pq_reader_column_bounds(r, 1, 1, &cb), 0);
+    assert_non_null(cb.min);
+    assert_int_equal(((const uint32_t *)cb.min->values)[0], 2147483652u);
+    assert_int_equal(((const uint32_t *)cb.max->values)[0], 2147483661u);
+    pq_column_bounds_clear(&cb);
+    /* s: byte order, the null counted */
+    assert_int_equal(pq_reader_column_bounds(r, 0, 2, &cb), 0);
+    size_t len;
+    const uint8_t *p = dvec_bytes(cb.min, 0, &len);
+    assert_int_equal(len, 5);
+    assert_memory_equal(p, "apple", 5);
+    p = dvec_bytes(cb.max, 0, &len);
+    assert_memory_equal(p, "pear", 4);
+    assert_int_equal(cb.null_count, 1);
+    pq_column_bounds_clear(&cb);
+    /* d: NaN ignored by the writer's statistics */
+    assert_int_equal(pq_reader_column_bounds(r, 1, 3, &cb), 0);
+    assert_non_null(cb.min);
+    assert_true(dvec_f64(cb.min)[0] == -1.0);
+    assert_true(dvec_f64(cb.max)[0] == 9.0);
+    pq_column_bounds_clear(&cb);
+    /* st: nested, no bounds; out of range is an error */
+    assert_int_equal(pq_reader_column_bounds(r, 0, 4, &cb), 0);
+    assert_null(cb.min);
+    assert_null(cb.max);
+    assert_int_equal(pq_reader_column_bounds(r, 2, 0, &cb), DELTA_EINVAL);
+    pq_reader_free(r);
+    dvec_unref(b);
+    dtype_unref(schema);
+    delta_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -851,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_legacy_file),
         cmocka_unit_test(test_damaged_files),
         cmocka_unit_test(test_shared_files),
+        cmocka_unit_test(test_row_group_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
