@@ -10,9 +10,14 @@
  * A value is previous + min_delta + packed delta, all in wrapping unsigned
  * arithmetic of the column's width (32 or 64 bits). Headers are validated:
  * block size a positive multiple of 128, miniblock count dividing it into
- * multiples of 32 values, bit widths at most the value width (checked when
- * a miniblock is used; widths of the unused miniblocks at the end of the
- * last block may hold anything, as the spec allows). The last used
+ * multiples of 32 values, bit widths at most the value width plus one
+ * (checked when a miniblock is used; widths of the unused miniblocks at the
+ * end of the last block may hold anything, as the spec allows). A delta
+ * between two values can take one bit more than the values (INT32_MIN to
+ * INT32_MAX), and writers that subtract in wider arithmetic (DuckDB) write
+ * 33-bit miniblocks for INT32 and 65-bit ones for INT64; the spec says
+ * readers should accept them. Only the low 32 or 64 bits of such deltas
+ * matter in the wrapping sum, so they are unpacked truncated. The last used
  * miniblock must be present in full (padding included), like every major
  * writer emits it; that fixes where the stream ends, which
  * DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY need to find what follows.
@@ -88,6 +93,53 @@ int pq_delta_init(pq_delta_dec *d, const uint8_t *src, size_t len, unsigned valu
     return 0;
 }
 
+/* The low `bits` (<= 64) bits of the `width`-bit value starting at bit
+ * `bit` of src; reads only the bytes that value occupies. */
+static uint64_t low_bits_at(const uint8_t *src, uint64_t bit, unsigned width, unsigned bits)
+{
+    const uint8_t *b = src + bit / 8;
+    unsigned shift = (unsigned)(bit % 8);
+    unsigned need = bits < width ? bits : width;
+    size_t nbytes = (shift + need + 7) / 8; /* at most 9 */
+    uint64_t v = 0;
+    for (size_t k = 0; k < nbytes && k < 8; k++)
+        v |= (uint64_t)b[k] << (8 * k);
+    v >>= shift;
+    if (nbytes > 8)
+        v |= (uint64_t)b[8] << (64 - shift);
+    return need >= 64 ? v : v & ((UINT64_C(1) << need) - 1);
+}
+
+/* Unpacks n values of a miniblock wider than the value (33 or 65 bits),
+ * keeping their low 32 or 64 bits. */
+static void unpack_wide32(const uint8_t *src, size_t n, unsigned width, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint32_t)low_bits_at(src, (uint64_t)i * width, width, 32);
+}
+
+static void unpack_wide64(const uint8_t *src, size_t n, unsigned width, uint64_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = low_bits_at(src, (uint64_t)i * width, width, 64);
+}
+
+static void unpack32(const pq_delta_dec *d, size_t n, uint32_t *out)
+{
+    if (d->width > 32)
+        unpack_wide32(d->mp, n, d->width, out);
+    else
+        pq_unpack32(d->mp, n, d->width, out);
+}
+
+static void unpack64(const pq_delta_dec *d, size_t n, uint64_t *out)
+{
+    if (d->width > 64)
+        unpack_wide64(d->mp, n, d->width, out);
+    else
+        pq_unpack64(d->mp, n, d->width, out);
+}
+
 /* Moves to the next miniblock, reading a block header when needed. */
 static int enter_mini(pq_delta_dec *d)
 {
@@ -109,9 +161,9 @@ static int enter_mini(pq_delta_dec *d)
         d->mini_idx = 0;
     }
     unsigned w = d->widths[d->mini_idx];
-    if (w > d->bits)
+    if (w > d->bits + 1)
         return delta_error_set(DELTA_ECORRUPT, DBP ": miniblock bit width %u > %u at offset %zu",
-                               w, d->bits, doff(d, d->widths + d->mini_idx));
+                               w, d->bits + 1, doff(d, d->widths + d->mini_idx));
     size_t bytes = (size_t)(d->per_mini / 8) * w;
     if (bytes > (size_t)(d->end - d->p))
         return delta_error_set(DELTA_ECORRUPT,
@@ -169,7 +221,7 @@ int pq_delta_read32(pq_delta_dec *d, int32_t *out, size_t n)
         if (want >= 8) {
             size_t k = (size_t)(want < d->mini_left ? want : d->mini_left) & ~(size_t)7;
             uint32_t *o = u + done;
-            pq_unpack32(d->mp, k, d->width, o);
+            unpack32(d, k, o);
             for (size_t j = 0; j < k; j++) {
                 last += md + o[j];
                 o[j] = last;
@@ -179,7 +231,7 @@ int pq_delta_read32(pq_delta_dec *d, int32_t *out, size_t n)
             done += k;
         } else {
             uint32_t tmp[8];
-            pq_unpack32(d->mp, 8, d->width, tmp);
+            unpack32(d, 8, tmp);
             for (int j = 0; j < 8; j++) {
                 last += md + tmp[j];
                 d->grp[j] = last;
@@ -230,7 +282,7 @@ int pq_delta_read64(pq_delta_dec *d, int64_t *out, size_t n)
         if (want >= 8) {
             size_t k = (size_t)(want < d->mini_left ? want : d->mini_left) & ~(size_t)7;
             uint64_t *o = u + done;
-            pq_unpack64(d->mp, k, d->width, o);
+            unpack64(d, k, o);
             for (size_t j = 0; j < k; j++) {
                 last += md + o[j];
                 o[j] = last;
@@ -240,7 +292,7 @@ int pq_delta_read64(pq_delta_dec *d, int64_t *out, size_t n)
             done += k;
         } else {
             uint64_t tmp[8];
-            pq_unpack64(d->mp, 8, d->width, tmp);
+            unpack64(d, 8, tmp);
             for (int j = 0; j < 8; j++) {
                 last += md + tmp[j];
                 d->grp[j] = last;

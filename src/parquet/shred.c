@@ -233,6 +233,11 @@ static void leaf_reset(pq_shred_leaf *l)
     memset(&l->data, 0, sizeof(l->data));
 }
 
+/* Non-NULL pointers for empty arrays, for writers that check them: a
+ * BYTE_ARRAY leaf whose values are all empty holds no bytes, and a vector
+ * of only empty strings has no data buffer. */
+static const uint8_t no_values[1];
+
 static int leaf_finish(const pq_node *leaf, pq_shred_leaf *l)
 {
     int rc = l->def.err ? l->def.err : l->rep.err ? l->rep.err : l->val.err ? l->val.err
@@ -244,7 +249,6 @@ static int leaf_finish(const pq_node *leaf, pq_shred_leaf *l)
     l->data.values = l->val.data;
     if (leaf->conv == PQ_CONV_BYTES)
         l->data.offsets = (const int32_t *)l->off.data;
-    /* Non-NULL pointers even when empty, for writers that check them. */
     static const int16_t no_levels[1] = {0};
     static const int32_t no_offsets[1] = {0};
     if (leaf->max_def > 0 && !l->data.def)
@@ -253,6 +257,8 @@ static int leaf_finish(const pq_node *leaf, pq_shred_leaf *l)
         l->data.rep = no_levels;
     if (leaf->conv == PQ_CONV_BYTES && !l->data.offsets)
         l->data.offsets = no_offsets;
+    if (!l->data.values)
+        l->data.values = no_values;
     return 0;
 }
 
@@ -284,7 +290,7 @@ int pq_shred(const pq_plan *plan, const dvec *batch, int64_t from, int64_t n,
                 int64_t nv = l->data.num_values;
                 if ((rc = leaf_finish(node, l)))
                     return rc;
-                l->data.values = vals;
+                l->data.values = vals ? vals : no_values;
                 l->data.offsets = offs;
                 l->data.num_values = nv;
                 continue;

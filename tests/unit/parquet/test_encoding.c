@@ -1159,6 +1159,102 @@ static void test_delta_roundtrip(void **state)
     }
 }
 
+/* DELTA_BINARY_PACKED as written by encoders that take exact deltas in
+ * wider arithmetic (DuckDB): INT32 miniblocks up to 33 bits wide, INT64 ones
+ * up to 65, with the min delta wrapped to 64 bits. */
+static unsigned wide_delta(dbuf *out, const int64_t *v, size_t n)
+{
+    unsigned widest = 0;
+    __extension__ typedef __int128 i128;
+    __extension__ typedef unsigned __int128 u128;
+    enum { BLOCK = 128, MINIS = 4, PER = BLOCK / MINIS };
+    put_uleb(out, BLOCK);
+    put_uleb(out, MINIS);
+    put_uleb(out, n);
+    put_uleb(out, n ? zz64(v[0]) : 0);
+    for (size_t i = 1; i < n; i += BLOCK) {
+        size_t k = n - i < BLOCK ? n - i : BLOCK;
+        i128 d[BLOCK], mn = 0;
+        for (size_t j = 0; j < k; j++) {
+            d[j] = (i128)v[i + j] - (i128)v[i + j - 1];
+            mn = j == 0 || d[j] < mn ? d[j] : mn;
+        }
+        put_uleb(out, zz64((int64_t)(uint64_t)(u128)mn));
+        uint8_t wid[MINIS];
+        for (unsigned q = 0; q < MINIS; q++) {
+            u128 mx = 0;
+            for (size_t j = q * PER; j < (q + 1) * PER && j < k; j++)
+                mx = (u128)(d[j] - mn) > mx ? (u128)(d[j] - mn) : mx;
+            unsigned w = 0;
+            while (w < 128 && (mx >> w) != 0)
+                w++;
+            wid[q] = (uint8_t)w;
+            widest = w > widest ? w : widest;
+        }
+        dbuf_append(out, wid, MINIS);
+        for (unsigned q = 0; q < MINIS && q * PER < k; q++) {
+            uint8_t *dst = dbuf_grow(out, PER / 8 * wid[q]);
+            memset(dst, 0, PER / 8 * wid[q]);
+            for (size_t j = 0; j < PER && q * PER + j < k; j++) {
+                u128 rel = (u128)(d[q * PER + j] - mn);
+                for (unsigned b = 0; b < wid[q]; b++)
+                    if ((rel >> b) & 1) {
+                        size_t bit = j * wid[q] + b;
+                        dst[bit / 8] |= (uint8_t)(1u << (bit % 8));
+                    }
+            }
+        }
+    }
+    return widest;
+}
+
+static void test_delta_wide_miniblocks(void **state)
+{
+    (void)state;
+    for (unsigned bits = 32; bits <= 64; bits += 32) {
+        unsigned widest = 0;
+        for (int rep = 0; rep < 40; rep++) {
+            size_t n = 1 + below(600);
+            int64_t *v = malloc(n * 8);
+            gen_ints(v, n, bits);
+            /* extremes next to each other make the widest deltas */
+            int64_t lo = bits == 32 ? INT32_MIN : INT64_MIN, hi = bits == 32 ? INT32_MAX : INT64_MAX;
+            for (size_t i = 0; i < n; i++)
+                if (rep % 2 == 0 && below(3) == 0)
+                    v[i] = below(2) ? lo : hi;
+            dbuf b = DBUF_INIT;
+            unsigned w = wide_delta(&b, v, n);
+            widest = w > widest ? w : widest;
+            size_t trailing = below(3);
+            dbuf_append(&b, "\x01\x02\x03", trailing);
+            delta_check(b.data, b.len, v, n, bits, trailing);
+            dbuf_free(&b);
+            free(v);
+        }
+        assert_int_equal(widest, bits + 1);
+    }
+    /* The smallest case by hand: INT32_MIN, INT32_MAX, INT32_MIN. The
+     * deltas are 2^32-1 and -(2^32-1): min delta -(2^32-1), relative
+     * deltas 2^33-2 and 0, one 33-bit miniblock. */
+    static const uint8_t lit[] = {
+        0x80, 0x01, 0x04, 0x03, 0xff, 0xff, 0xff, 0xff, 0x0f, /* header, first INT32_MIN */
+        0xfd, 0xff, 0xff, 0xff, 0x1f,                         /* min delta -(2^32-1) */
+        33, 0, 0, 0,                                          /* widths */
+        0xfe, 0xff, 0xff, 0xff, 0x01, /* 2^33-2 at bit 0, then 0 */
+    };
+    uint8_t body[sizeof lit + 4 * 33];
+    memset(body, 0, sizeof body);
+    memcpy(body, lit, sizeof lit);
+    size_t len = sizeof lit - 5 + 4 * 33; /* the whole 32-value miniblock */
+    int32_t got[3];
+    size_t used = 0;
+    assert_int_equal(pq_delta_decode_int32(body, len, 3, got, &used), 0);
+    assert_int_equal(got[0], INT32_MIN);
+    assert_int_equal(got[1], INT32_MAX);
+    assert_int_equal(got[2], INT32_MIN);
+    assert_int_equal(used, len);
+}
+
 /* Streams laid out as other writers might: other block sizes and
  * miniblock counts, garbage in unused widths and padding. */
 static void test_delta_other_layouts(void **state)
@@ -1222,10 +1318,10 @@ static void test_delta_hostile(void **state)
         C("\x80\x01\x03\x05\x02", 32, "3 miniblocks do not divide block size 128"),
         C("\x80\x01\x08\x05\x02", 32, "8 miniblocks"),
         C("\x80\x01\x04\x05", 32, "truncated first value"),
-        C("\x80\x01\x04\x05\x02\x02\x21\x00\x00\x00", 32,
-          "miniblock bit width 33 > 32 at offset 6"),
+        C("\x80\x01\x04\x05\x02\x02\x22\x00\x00\x00", 32,
+          "miniblock bit width 34 > 33 at offset 6"),
         C("\x80\x01\x04\x05\x02\x02\x46\x00\x00\x00", 64,
-          "miniblock bit width 70 > 64 at offset 6"),
+          "miniblock bit width 70 > 65 at offset 6"),
         C("\x80\x01\x04\x05\x02\x02\x01\x00\x00", 32, "miniblock bit widths truncated"),
         C("\x80\x01\x04\x05\x02\x02\x01\x00\x00\x00\xff", 32, "needs 4 bytes, 1 present"),
         C("\x80\x01\x04\x03\x02", 32, "header announces 3 values, 5 needed"),
@@ -1613,6 +1709,7 @@ int main(void)
         cmocka_unit_test(test_delta_spec_examples),
         cmocka_unit_test(test_delta_roundtrip),
         cmocka_unit_test(test_delta_other_layouts),
+        cmocka_unit_test(test_delta_wide_miniblocks),
         cmocka_unit_test(test_delta_hostile),
         cmocka_unit_test(test_dlba),
         cmocka_unit_test(test_dba),

@@ -521,6 +521,61 @@ static void test_projection_reads_only_its_chunks(void **state)
 
 /* ---- failures --------------------------------------------------------- */
 
+/* String columns whose every value in a batch is empty (or null) hold no
+ * bytes at all: the vectors have no data buffer. They still write, flat and
+ * nested, with and without nulls. */
+static void test_empty_strings_only(void **state)
+{
+    (void)state;
+    delta_store *s = mem_store("precord-empty-strings");
+    dfield el, f[4];
+    assert_int_equal(dfield_init(&el, "element", dtype_new(DT_STRING), true), 0);
+    assert_int_equal(dfield_init(&f[0], "s", dtype_new(DT_STRING), false), 0);
+    assert_int_equal(dfield_init(&f[1], "n", dtype_new(DT_STRING), true), 0);
+    assert_int_equal(dfield_init(&f[2], "b", dtype_new(DT_BINARY), false), 0);
+    assert_int_equal(dfield_init(&f[3], "l", dtype_new_list(el), true), 0);
+    dtype *schema = dtype_new_struct(f, 4);
+    assert_non_null(schema);
+    for (int nulls = 0; nulls < 2; nulls++) {
+        dvec *b;
+        assert_int_equal(dbatch_new(&b, schema), 0);
+        for (int r = 0; r < 3; r++) {
+            assert_int_equal(dvec_append_bytes(b->children[0], "", 0), 0);
+            if (nulls && r == 1)
+                assert_int_equal(dvec_append_null(b->children[1]), 0);
+            else
+                assert_int_equal(dvec_append_bytes(b->children[1], "", 0), 0);
+            assert_int_equal(dvec_append_bytes(b->children[2], "", 0), 0);
+            dvec *l = b->children[3];
+            assert_int_equal(dvec_append_bytes(l->children[0], "", 0), 0);
+            if (nulls)
+                assert_int_equal(dvec_append_null(l->children[0]), 0);
+            assert_int_equal(dvec_end_list(l), 0);
+        }
+        assert_int_equal(dbatch_seal(b), 0);
+        assert_null(b->children[0]->data);
+        for (int dict = 0; dict < 2; dict++) {
+            pq_writer_options o = PQ_WRITER_OPTIONS_INIT;
+            o.no_dictionary = dict == 0;
+            pq_writer *w;
+            assert_int_equal(pq_writer_open(&w, s, "e.parquet", 0, schema, &o), 0);
+            if (pq_writer_write(w, b) || pq_writer_close(w))
+                fail_msg("nulls %d, dictionary %d: %s", nulls, dict, delta_error_last());
+            pq_writer_free(w);
+            dvec *back;
+            assert_int_equal(read_public(s, "e.parquet", NULL, &back, NULL), 0);
+            dbuf why = DBUF_INIT;
+            if (!dvec_equal(b, back, &why))
+                fail_msg("%s", dbuf_cstr(&why));
+            dbuf_free(&why);
+            dvec_unref(back);
+        }
+        dvec_unref(b);
+    }
+    dtype_unref(schema);
+    delta_store_free(s);
+}
+
 static void test_write_errors(void **state)
 {
     (void)state;
@@ -933,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_changed_types),
         cmocka_unit_test(test_rewrite_keeps_metadata),
         cmocka_unit_test(test_projection_reads_only_its_chunks),
+        cmocka_unit_test(test_empty_strings_only),
         cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_write_faults),
         cmocka_unit_test(test_out_of_memory),

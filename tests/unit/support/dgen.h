@@ -40,6 +40,17 @@ enum {
     DGEN_NO_NANO = 1 << 8,         /* timestamps in microseconds only */
     DGEN_NO_NULLS = 1 << 9,        /* no null values anywhere */
     DGEN_NO_LIST = 1 << 10,        /* no LIST */
+    DGEN_NO_TIME_NANO = 1 << 11,   /* no TIME64 in nanoseconds (other TIME units stay) */
+    /* timestamps in seconds and milliseconds (edges included) stay within
+     * what int64 microseconds can hold */
+    DGEN_TS_FIT_MICROS = 1 << 12,
+    /* strings annotated JSON hold JSON texts (a string literal of the
+     * usual random text); without it they hold any text */
+    DGEN_JSON_TEXT = 1 << 13,
+    /* no UTC-adjusted timestamps in nanoseconds (so no INT96 either);
+     * wall-clock ones in nanoseconds stay */
+    DGEN_NO_UTC_NANO = 1 << 14,
+    DGEN_NO_BSON = 1 << 15,        /* no BSON annotation (other annotations stay) */
     /* Delta Lake's types only: boolean, byte..long, float, double,
      * decimal, date, timestamp and timestamp_ntz (us), string, binary,
      * struct, array, map. */
@@ -126,13 +137,20 @@ static inline dtype *dgen__leaf(dgen *g)
             return dtype_new_decimal(p, (unsigned)dgen_range(g, 0, p));
         }
         case 7: return dtype_new(DT_DATE32);
-        case 8:
+        case 8: {
             if (f & DGEN_NO_TIME)
                 continue;
-            return dtype_new_time((dtime_unit)dgen_below(g, 4));
+            dtime_unit u = (dtime_unit)dgen_below(g, 4);
+            if (u == DT_UNIT_NANO && (f & DGEN_NO_TIME_NANO))
+                continue;
+            return dtype_new_time(u);
+        }
         case 9: {
             dtime_unit u = (f & DGEN_NO_NANO) ? DT_UNIT_MICRO : (dtime_unit)dgen_below(g, 4);
-            dtype *t = dtype_new_timestamp(u, dgen_below(g, 2));
+            bool utc = dgen_below(g, 2);
+            if (u == DT_UNIT_NANO && utc && (f & DGEN_NO_UTC_NANO))
+                continue;
+            dtype *t = dtype_new_timestamp(u, utc);
             if (t && u == DT_UNIT_NANO && t->utc && !(f & DGEN_NO_ANNOT) && dgen_pct(g, 30)) {
                 dtype *a = dtype_with_annot(t, DT_ANNOT_INT96);
                 dtype_unref(t);
@@ -152,7 +170,7 @@ static inline dtype *dgen__leaf(dgen *g)
         }
         case 12: {
             dtype *t = dtype_new(DT_BINARY);
-            if (t && !(f & DGEN_NO_ANNOT) && dgen_pct(g, 15)) {
+            if (t && !(f & DGEN_NO_ANNOT) && dgen_pct(g, 15) && !(f & DGEN_NO_BSON)) {
                 dtype *a = dtype_with_annot(t, DT_ANNOT_BSON);
                 dtype_unref(t);
                 t = a;
@@ -278,6 +296,23 @@ static inline int dgen__bytes(dgen *g, dvec *v, bool text)
         for (; n < want && n < sizeof buf; n++)
             buf[n] = (uint8_t)dgen_u64(g);
     }
+    if (text && v->type->annot == DT_ANNOT_JSON && (g->flags & DGEN_JSON_TEXT)) {
+        uint8_t lit[sizeof buf * 6 + 2];
+        size_t m = 0;
+        lit[m++] = '"';
+        for (size_t i = 0; i < n; i++) {
+            if (buf[i] == '"' || buf[i] == '\\') {
+                lit[m++] = '\\';
+                lit[m++] = buf[i];
+            } else if (buf[i] < 0x20) {
+                m += (size_t)snprintf((char *)lit + m, 7, "\\u%04x", buf[i]);
+            } else {
+                lit[m++] = buf[i];
+            }
+        }
+        lit[m++] = '"';
+        return dvec_append_bytes(v, lit, m);
+    }
     return dvec_append_bytes(v, buf, n);
 }
 
@@ -377,13 +412,17 @@ static inline int dgen__value(dgen *g, dvec *v, bool nullable)
         return dvec_append_int(v, dgen_range(g, 0,
                                              t->unit == DT_UNIT_MICRO ? INT64_C(86399999999)
                                                                       : INT64_C(86399999999999)));
-    case DT_TIMESTAMP:
+    case DT_TIMESTAMP: {
+        int64_t fit = 1;
+        if ((g->flags & DGEN_TS_FIT_MICROS) && t->unit < DT_UNIT_MICRO)
+            fit = t->unit == DT_UNIT_SECOND ? 1000000 : 1000;
         if (edge) {
             const int64_t e[] = {INT64_MIN, INT64_MAX, 0, -1, 1};
-            return dvec_append_int(v, e[dgen_below(g, 5)]);
+            return dvec_append_int(v, e[dgen_below(g, 5)] / fit);
         }
         return dvec_append_int(v, dgen_range(g, -(INT64_C(1) << 55), INT64_C(1) << 55) /
-                                      (t->unit == DT_UNIT_SECOND ? 1000000 : 1));
+                                      (t->unit == DT_UNIT_SECOND ? 1000000 : fit));
+    }
     case DT_STRING: return dgen__bytes(g, v, true);
     case DT_BINARY: return dgen__bytes(g, v, false);
     case DT_FIXED_BINARY: {
