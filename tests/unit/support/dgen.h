@@ -71,7 +71,12 @@ typedef struct dgen {
 
 static inline void dgen_init(dgen *g, uint64_t seed, unsigned flags)
 {
-    g->state = seed * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+    /* The seed is mixed (splitmix64's finaliser) so that neighbouring
+     * seeds start unrelated sequences, not the same one a draw apart. */
+    uint64_t z = seed + 0x632be59bd9b4e019ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    g->state = z ^ (z >> 31);
     g->flags = flags;
     g->max_depth = 3;
     g->max_fields = 4;
