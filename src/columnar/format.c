@@ -347,20 +347,6 @@ static void fmt_decimal(dbuf *out, const uint8_t *p, unsigned scale)
 
 /* ---- calendar ------------------------------------------------------------------- */
 
-static void fmt_ymd(dbuf *out, int64_t days)
-{
-    int64_t y;
-    unsigned m, d;
-    dtime_civil_from_days(days, &y, &m, &d);
-    if (y > 9999)
-        dbuf_printf(out, "+%lld", (long long)y);
-    else if (y < 0)
-        dbuf_printf(out, "-%04lld", -(long long)y);
-    else
-        dbuf_printf(out, "%04lld", (long long)y);
-    dbuf_printf(out, "-%02u-%02u", m, d);
-}
-
 /* Splits a count of `unit` into whole seconds (floor) and nanoseconds. */
 static void split_unit(int64_t v, dtime_unit unit, int64_t *secs, int64_t *nanos)
 {
@@ -396,7 +382,7 @@ static void fmt_timestamp(dbuf *out, int64_t v, dtime_unit unit, bool utc)
     int64_t days = secs / 86400, sod = secs % 86400;
     if (sod < 0)
         sod += 86400, days--;
-    fmt_ymd(out, days);
+    dtime_format_date(out, days);
     dbuf_putc(out, 'T');
     fmt_clock(out, sod, nanos);
     if (utc)
@@ -473,7 +459,7 @@ static void scalar_value(const dvec *v, int64_t row, dfmt_style style, dbuf *out
         if (json)
             dbuf_putc(out, '"');
         if (t->id == DT_DATE32)
-            fmt_ymd(out, fixed_int(v, row));
+            dtime_format_date(out, fixed_int(v, row));
         else if (t->id == DT_TIMESTAMP)
             fmt_timestamp(out, fixed_int(v, row), t->unit, t->utc);
         else

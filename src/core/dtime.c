@@ -429,7 +429,7 @@ int dtime_format_local(dbuf *out, int64_t micros)
     return format_timestamp(out, micros, ' ', false);
 }
 
-int dtime_format_date(dbuf *out, int32_t days)
+int dtime_format_date(dbuf *out, int64_t days)
 {
     format_ymd(out, days);
     return out->err;

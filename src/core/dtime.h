@@ -45,8 +45,9 @@ int dtime_format_instant(dbuf *out, int64_t micros);
 /* Same without the trailing 'Z' and with a ' ' separator (timestamp_ntz,
  * and Delta partition values). */
 int dtime_format_local(dbuf *out, int64_t micros);
-/* "YYYY-MM-DD" */
-int dtime_format_date(dbuf *out, int32_t days);
+/* "YYYY-MM-DD" of a day count (years beyond 9999 with a '+', negative
+ * years with a '-', as dtime_format_instant). */
+int dtime_format_date(dbuf *out, int64_t days);
 
 /* Current wall-clock time in milliseconds / microseconds since epoch. */
 int64_t dtime_now_ms(void);
