@@ -1009,6 +1009,7 @@ static int csv_header(in_stream *s, bool merge)
     if (rc == 0)
         return delta_error_set(DELTA_EINVAL, "%s: empty file (a CSV input needs a header row)",
                                s->display);
+    rc = 0;
     s->ncols = s->rec.n;
     s->col_field = delta_calloc(s->ncols, sizeof *s->col_field);
     if (!s->col_field)
