@@ -459,33 +459,25 @@ static int open_file(writer *w, pentry *e)
     return pq_writer_open(&p->w, w->store, p->key, 0, w->data_schema, &w->pqo);
 }
 
-static void close_lru(writer *w)
+static int close_lru(writer *w)
 {
     size_t it = 0;
     const void *key;
     size_t klen;
     void *val;
     pentry *lru = NULL;
-    const void *lru_key = NULL;
-    size_t lru_len = 0;
     while (dmap_next(w->open, &it, &key, &klen, &val)) {
         pentry *e = val;
-        if (e->file->w && (!lru || e->file->last_use < lru->file->last_use)) {
+        if (e->file->w && (!lru || e->file->last_use < lru->file->last_use))
             lru = e;
-            lru_key = key;
-            lru_len = klen;
-        }
     }
-    (void)lru_key;
-    (void)lru_len;
-    if (lru) {
-        int rc = finish_file(w, lru);
-        pq_writer_free(lru->file->w);
-        lru->file->w = NULL;
-        if (rc)
-            delta_error_set(rc, "%s", delta_error_last()); /* keep message */
-        w->nopen--;
-    }
+    if (!lru)
+        return 0;
+    int rc = finish_file(w, lru);
+    pq_writer_free(lru->file->w);
+    lru->file->w = NULL;
+    w->nopen--;
+    return rc;
 }
 
 /* Writes rows of a data batch (already only the rows of this partition). */
@@ -496,8 +488,8 @@ static int write_rows(writer *w, pentry *e, const dvec *batch)
     int rc = 0;
     while (off < n && !rc) {
         if (!p->w) {
-            if ((size_t)w->max_open <= w->nopen)
-                close_lru(w);
+            if ((size_t)w->max_open <= w->nopen && (rc = close_lru(w)))
+                return rc;
             if ((rc = open_file(w, e)))
                 return rc;
             w->nopen++;
