@@ -204,6 +204,211 @@ DELTA_EXTERN int delta_history_next(delta_history *h, delta_commit *out);
 /** Frees the iterator (NULL is fine). */
 DELTA_EXTERN void delta_history_free(delta_history *h);
 
+/* ---- templates (the e-commerce schemas and their configuration) ----------- */
+
+/**
+ * A table template: a schema designed for one e-commerce table, with its
+ * partition strategy, recommended properties and clustering hint.
+ * Everything is static (never freed).
+ */
+typedef struct delta_template {
+    const char *name;        /**< "transactions", "user_events", ... */
+    const char *description; /**< one line */
+    const char *schema_json; /**< the Delta schema JSON (comments in field metadata) */
+    const char *const *partition_columns; /**< num_partition_columns names */
+    size_t num_partition_columns;
+    const char *const *property_keys;     /**< recommended properties (real Delta keys) */
+    const char *const *property_values;
+    size_t num_properties;
+    const char *const *zorder_columns;    /**< clustering hint for optimize */
+    size_t num_zorder_columns;
+} delta_template;
+
+/** Number of templates; delta_template_at(i) for i below it. */
+DELTA_EXTERN size_t delta_template_count(void);
+DELTA_EXTERN const delta_template *delta_template_at(size_t i);
+/** The template named `name` (exact), or NULL. */
+DELTA_EXTERN const delta_template *delta_template_find(const char *name);
+
+/* ---- creating a table ----------------------------------------------------- */
+
+/** Options of delta_table_create. Initialise with DELTA_CREATE_OPTIONS_INIT;
+ *  fields are only ever appended. */
+typedef struct delta_create_options {
+    unsigned version; /**< DELTA_CREATE_OPTIONS_VERSION */
+    /** A template name, or NULL; gives the schema, partition columns and
+     *  recommended properties (each can be overridden below). */
+    const char *template_name;
+    /** A Delta schema JSON (`{"type":"struct","fields":[...]}`), or NULL
+     *  (then a template is required). */
+    const char *schema_json;
+    /** Partition columns (top-level names of the schema, in order); NULL
+     *  with a template means the template's. */
+    const char *const *partition_columns;
+    size_t num_partition_columns;
+    /** Table properties. Real Delta keys ("delta.appendOnly"), the short
+     *  forms the seed uses ("autoOptimize.optimizeWrite" is stored as
+     *  "delta.autoOptimize.optimizeWrite"), or keys outside the delta.
+     *  namespace (kept as they are). Unknown delta.* keys and invalid
+     *  values are refused. They override the template's. */
+    const char *const *property_keys;
+    const char *const *property_values;
+    size_t num_properties;
+    const char *name;    /**< metaData.name, or NULL */
+    const char *comment; /**< metaData.description, or NULL */
+    /** An existing table is left as it is (0, *created false) instead of
+     *  DELTA_EEXIST. */
+    bool if_not_exists;
+} delta_create_options;
+
+#define DELTA_CREATE_OPTIONS_VERSION 1
+#define DELTA_CREATE_OPTIONS_INIT                                                              \
+    {DELTA_CREATE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, false}
+
+/**
+ * Creates a Delta table at `uri`: commits version 0 with the protocol
+ * (the minimum the schema and properties need: reader 1 / writer 2 for
+ * a plain table, writer 4 for generated columns or the change data feed,
+ * reader 3 / writer 7 with the listed features for deletion vectors,
+ * timestamp_ntz, in-commit timestamps, ...), the metaData and a
+ * commitInfo of operation "CREATE TABLE".
+ *
+ * @param created  optional: set to true when the table was created, false
+ *                 when it existed and opts->if_not_exists was set
+ * @return 0; DELTA_EEXIST (a table is there), DELTA_EINVAL (no schema,
+ *         unknown template, bad schema JSON, unknown partition column,
+ *         unknown delta.* property or invalid value, naming it),
+ *         DELTA_EUNSUPPORTED (a property this engine cannot honour when
+ *         writing, e.g. column mapping), storage errors.
+ */
+DELTA_EXTERN int delta_table_create(const char *uri, const delta_create_options *opts,
+                                    bool *created);
+
+/* ---- writing -------------------------------------------------------------- */
+
+typedef enum delta_write_mode {
+    DELTA_WRITE_APPEND = 0,   /**< add the rows (a blind append) */
+    DELTA_WRITE_OVERWRITE = 1 /**< replace every row (or those of replace_where) */
+} delta_write_mode;
+
+/** Options of delta_table_write. Initialise with DELTA_WRITE_OPTIONS_INIT;
+ *  fields are only ever appended. */
+typedef struct delta_write_options {
+    unsigned version; /**< DELTA_WRITE_OPTIONS_VERSION */
+    delta_write_mode mode;
+    /** With OVERWRITE: a predicate over partition columns; only the files
+     *  of matching partitions are replaced, and every row written must
+     *  satisfy it (else DELTA_EINVAL, nothing committed). */
+    const char *replace_where;
+    /** Add input columns the table lacks (nested struct fields too) and
+     *  widen byte/short columns to int; without it they are refused. */
+    bool merge_schema;
+    /** With OVERWRITE: the table's schema becomes the input's. */
+    bool overwrite_schema;
+    /** Roll data files at about this many bytes (0: the table's
+     *  delta.targetFileSize, else 128 MiB). */
+    int64_t target_file_size;
+    /** At most this many rows per data file (0: no limit). */
+    int64_t max_rows_per_file;
+    /** Data files open at once (one per partition being written); when
+     *  more partitions are active the least recently used file is closed
+     *  (0: 32). */
+    int max_open_files;
+} delta_write_options;
+
+#define DELTA_WRITE_OPTIONS_VERSION 1
+#define DELTA_WRITE_OPTIONS_INIT                                                               \
+    {DELTA_WRITE_OPTIONS_VERSION, DELTA_WRITE_APPEND, NULL, false, false, 0, 0, 0}
+
+/** What a write did. */
+typedef struct delta_write_result {
+    int64_t version;           /**< the version committed */
+    int64_t num_files;         /**< data files added */
+    int64_t num_rows;          /**< rows written */
+    int64_t num_bytes;         /**< bytes of the files added */
+    int64_t num_removed_files; /**< files removed (overwrite) */
+    bool schema_changed;       /**< the commit changed the schema */
+} delta_write_result;
+
+/**
+ * Writes the rows of `input` to the table as one commit (operation WRITE).
+ *
+ * Input columns are matched to the table's by name (exact, else ASCII
+ * case-insensitively) at every struct level and cast when the cast is
+ * safe (integers and floats that fit, decimals that fit, date to
+ * timestamp, ...). Refused, with the column named and nothing committed:
+ * an input column the table lacks (unless merge_schema), a type that does
+ * not convert, a missing or null value of a NOT NULL column, a generated
+ * column whose value differs from its expression, a row violating a
+ * CHECK constraint (delta.constraints.*). Generated columns
+ * (delta.generationExpression) the input lacks are computed.
+ *
+ * Rows are split by the partition columns into Hive-style folders
+ * (`year=2024/month=1/`, values escaped as Delta does, nulls as
+ * __HIVE_DEFAULT_PARTITION__) and written as snappy Parquet files
+ * `part-NNNNN-UUID.c000.snappy.parquet`, rolled at the target size; each
+ * add action carries its statistics (numRecords, minValues, maxValues,
+ * nullCount of the first delta.dataSkippingNumIndexedCols leaf columns,
+ * strings cut to 32 characters). Memory is bounded by the open files, not
+ * the input. When the commit fails, the data files written are deleted.
+ *
+ * @param input   consumed (released) in every case
+ * @param result  optional
+ * @return 0; DELTA_EINVAL / DELTA_ETYPE (schema or data refused, the
+ *         message names the column and row), DELTA_ENOTFOUND (not a
+ *         table), DELTA_ECONFLICT (a concurrent commit), DELTA_EUNSUPPORTED
+ *         (a table feature this writer cannot honour), storage errors.
+ */
+DELTA_EXTERN int delta_table_write(delta_table *t, struct ArrowArrayStream *input,
+                                   const delta_write_options *opts, delta_write_result *result);
+
+/**
+ * The same from a file: NDJSON (one JSON object per line), CSV (RFC 4180
+ * with a header row) or Parquet. `format` is "ndjson", "json", "csv" or
+ * "parquet", or NULL to go by the file's extension. JSON and CSV values
+ * are read as the table's column types (text parsed; a value that does
+ * not convert is refused naming the file, line and column); with
+ * merge_schema, new JSON columns get types from their values and new CSV
+ * columns are strings. The file is read in pieces (a path or store URI).
+ */
+DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const char *format,
+                                        const delta_write_options *opts,
+                                        delta_write_result *result);
+
+/* ---- the lake ------------------------------------------------------------- */
+
+/** One table of a lake. Strings are borrowed until delta_lake_list_free. */
+typedef struct delta_lake_entry {
+    const char *name;
+    int64_t version;      /**< -1 when the table could not be read (see error) */
+    int64_t num_files;
+    int64_t size_bytes;
+    int64_t num_records;  /**< -1 when unknown (files without statistics) */
+    const char *error;    /**< why the table could not be read, or NULL */
+} delta_lake_entry;
+
+typedef struct delta_lake_list {
+    delta_lake_entry *items;
+    size_t count;
+} delta_lake_list;
+
+/**
+ * Lists the tables of the lake at `lake_uri`: every folder directly under
+ * it holding a `_delta_log/`, sorted by name, with the latest version,
+ * number of live files, their size and record count. A folder whose log
+ * cannot be read is listed with version -1 and its error. A lake folder
+ * that does not exist has no tables.
+ */
+DELTA_EXTERN int delta_lake_list_tables(const char *lake_uri, delta_lake_list *out);
+DELTA_EXTERN void delta_lake_list_free(delta_lake_list *l);
+
+/**
+ * Checks a table name of a lake: 1 to 255 characters of letters, digits,
+ * '_' and '-', not starting with '-' or '.'; so a name never escapes
+ * the lake. DELTA_EINVAL naming the problem otherwise.
+ */
+DELTA_EXTERN int delta_lake_check_name(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

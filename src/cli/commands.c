@@ -12,13 +12,19 @@ const cli_command cli_commands[] = {
      "             [--property key=value]... [--comment TEXT] [--if-not-exists]",
      "create a table from an e-commerce template or a Delta schema",
      "Templates: transactions, user_events, customer_profiles, product_catalog\n"
-     "('delta create --template list' shows them).",
-     NULL},
+     "('delta create --template list' shows them). Properties take the real Delta\n"
+     "keys or the short forms (autoOptimize.optimizeWrite); unknown delta.* keys\n"
+     "are refused. Time partitions of the templates are generated columns.",
+     cmd_create},
     {"write",
      "delta write TABLE --input FILE [--format ndjson|csv|parquet] [--mode append|overwrite|merge]\n"
      "            [--replace-where EXPR] [--merge-schema] [--overwrite-schema]\n"
      "            [--merge-condition EXPR --update col=EXPR,... --insert-all]",
-     "append, overwrite or upsert rows from a file", NULL, NULL},
+     "append, overwrite or upsert rows from a file",
+     "Columns are matched by name and cast safely; unknown columns, wrong types and\n"
+     "missing NOT NULL values are refused and nothing is committed. --replace-where\n"
+     "takes a predicate over partition columns. --mode merge is not built yet.",
+     cmd_write},
     {"read",
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
      "           [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]",
@@ -46,7 +52,8 @@ const cli_command cli_commands[] = {
     {"changes", "delta changes TABLE --from-version A [--to-version B] [--format F]",
      "read the change data feed between versions", NULL, NULL},
     {"list-tables", "delta list-tables [--format table|json]",
-     "list the tables of the lake with version, files, size and records", NULL, NULL},
+     "list the tables of the lake with version, files, size and records", NULL,
+     cmd_list_tables},
     {"describe-table",
      "delta describe-table TABLE [--version N | --timestamp TS] [--format table|json]",
      "show a table's schema, partitioning, properties, protocol and size",

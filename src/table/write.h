@@ -1,0 +1,70 @@
+/*
+ * The write side of tables (internal): staging metadata, statistics of
+ * data files, the input readers (NDJSON, CSV, Parquet) and the writer.
+ *
+ * The public face is delta_table_create / delta_table_write /
+ * delta_table_write_file in include/delta/table.h; these helpers are
+ * shared by create.c, write.c, stats.c and input.c.
+ */
+#ifndef DELTA_TABLE_WRITE_H
+#define DELTA_TABLE_WRITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <delta/storage.h>
+
+#include "columnar/vector.h"
+#include "log/actions.h"
+#include "log/txn.h"
+
+struct json_t;
+
+/* ---- metadata (create.c) --------------------------------------------------- */
+
+/* The metaData action as a JSON line object (new reference). */
+struct json_t *dtab_metadata_json(const dlog_metadata *m);
+int dtab_stage_metadata(dlog_tx *tx, const dlog_metadata *m);
+int dtab_stage_protocol(dlog_tx *tx, const dlog_protocol *p);
+
+/* The field's "delta.generationExpression" (a new string), or NULL. */
+char *dtab_generation_expression(const dfield *f);
+
+/* ---- statistics (stats.c) -------------------------------------------------- */
+
+/* Per-file statistics of a data schema, as Delta writes them in add.stats:
+ * numRecords, and for the first `num_indexed` leaf columns (depth first;
+ * -1 = all) nullCount, and minValues/maxValues for numbers, dates,
+ * timestamps and strings. */
+typedef struct dtab_stats dtab_stats;
+
+int dtab_stats_new(dtab_stats **out, const dtype *schema, int64_t num_indexed);
+void dtab_stats_free(dtab_stats *s);
+/* Folds the rows of a batch of the schema in. */
+int dtab_stats_update(dtab_stats *s, const dvec *batch);
+/* Appends the stats JSON object text, then starts over for the next file. */
+int dtab_stats_json(dtab_stats *s, dbuf *out);
+
+/* ---- input files (input.c) ------------------------------------------------- */
+
+typedef enum dtab_input_format {
+    DTAB_INPUT_NDJSON = 0,
+    DTAB_INPUT_CSV,
+    DTAB_INPUT_PARQUET
+} dtab_input_format;
+
+/* The format of `format` ("ndjson", "json", "jsonl", "csv", "parquet") or,
+ * when NULL, of the path's extension. */
+int dtab_input_format_of(const char *format, const char *path, dtab_input_format *out);
+
+/* Opens `key` of `store` as a stream of batches. JSON and CSV are read as
+ * the columns of `schema` (the table's); with merge_schema, columns the
+ * table lacks are added (JSON: typed from their values over the whole
+ * file; CSV: strings) and the stream's schema is the merged one. Parquet
+ * files keep their own schema (the writer aligns it). `display` names the
+ * file in messages. The store must outlive the stream. */
+int dtab_input_open(dstream **out, delta_store *store, const char *key, const char *display,
+                    dtab_input_format format, const dtype *schema, bool merge_schema,
+                    int64_t batch_rows);
+
+#endif
