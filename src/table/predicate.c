@@ -198,7 +198,15 @@ static bool json_value(const dtype *t, json_t *j, bool is_max, expr_value *v)
             delta_error_clear();
             return false;
         }
-        v->d = t->id == DT_FLOAT32 ? (double)(float)d : d;
+        if (t->id == DT_FLOAT32) {
+            v->d = (double)(float)d;
+        } else {
+            /* a double column may hold values of files written when it
+             * was a float (type widening), whose statistics are a float's
+             * text: the float that text stands for bounds them too */
+            double f = (double)(float)d;
+            v->d = isnan(f) ? d : is_max ? (f > d ? f : d) : (f < d ? f : d);
+        }
         return true;
     }
     case DT_DECIMAL: {

@@ -30,7 +30,9 @@
  * millisecond each way), and decimal statistics written as JSON reals are
  * only used when the column's precision is at most 15 digits (a double
  * holds them exactly). float statistics are rounded to float, the precision
- * they were written from. Binary statistics are not used.
+ * they were written from; double bounds are widened to the float their
+ * text also stands for (files written before a float column was widened to
+ * double). Binary statistics are not used.
  */
 #ifndef DELTA_TABLE_PREDICATE_H
 #define DELTA_TABLE_PREDICATE_H

@@ -98,6 +98,12 @@ for m in id name; do
 done
 want_plan "$PD" "part = 0 AND id = 1" 0 3 1
 want_plan "$CM" "nested_struct.aa = '0'" 0 1 1
+# a column widened from float to double: the old file's statistic "3.4" is
+# the float 3.4000000953674316, so that file is read
+TW=$shared/extra/type-widening
+want_plan "$TW" "float_double > 3.4" 0 1 1
+expect 0 "$DELTA_BIN" read "$TW" --where "float_double > 3.4" --columns byte_long --format csv
+[ "$OUT" = "$(printf 'byte_long\n1')" ] || fail "widened float statistics: $OUT"
 expect 0 "$DELTA_BIN" read "$BP" --where "letter = 'a'" --explain
 contains "$OUT" "pruned by partition    4" "explain text"
 contains "$OUT" "files read             2" "explain text"
@@ -162,6 +168,7 @@ if command -v node >/dev/null && oracle=$("$shared/tools/duckdb-oracle/setup" 2>
     check_where "$BP" "" "letter = 'a' OR number > 4" ""
     check_where "$BP" "" "letter IS NULL OR a_float < 2.5" number,letter
     check_where "$BP" "" "number > 1" a_float
+    check_where "$TW" "" "float_double > 3.4 OR int_decimal > 1000" byte_long
     check_where "$G/time-travel-partition-changes-a/delta" "" "part5 = 1 OR id < 3" "" --version 0
     # (its expected timestamps follow the writer's zone: see the conformance
     # suite; so against our own full read)

@@ -205,6 +205,13 @@ static void test_timestamps_floats_decimals(void **state)
     const char *nan = ST(Q "minValues" Q ":{" Q "d" Q ":1.0}," Q "maxValues" Q ":{" Q "d" Q
                          ":" Q "NaN" Q "}");
     CHECK("d > 5", "1", nan, READ);
+    /* a double column widened from float: 0.1 may stand for 0.1f */
+    const char *widened = ST(Q "minValues" Q ":{" Q "d" Q ":0.7}," Q "maxValues" Q ":{" Q "d"
+                             Q ":0.1}");
+    CHECK("d > 0.1", "1", widened, READ);
+    CHECK("d < 0.7", "1", widened, READ); /* 0.7f < 0.7 */
+    CHECK("d > 0.2", "1", widened, SKIPPED);
+    CHECK("d < 0.69", "1", widened, SKIPPED);
     CHECK("d < 0", "1", nan, SKIPPED);
     /* decimals: exact up to 15 digits */
     const char *dec = ST(Q "minValues" Q ":{" Q "m" Q ":1.05," Q "big" Q ":1.05}," Q
