@@ -118,10 +118,18 @@ typedef struct delta_scan_options {
     int64_t limit;
     /** Rows per batch at most (0 = 65536). */
     int64_t batch_rows;
+    /** A predicate in the SQL expression language (delta/expr.h), or
+     *  NULL: only rows where it is TRUE are returned (FALSE and NULL are
+     *  dropped). Columns resolve against the table's logical schema,
+     *  case-insensitively; it may name columns not in `columns` (they are
+     *  read for the predicate and not returned). Files whose partition
+     *  values or statistics prove that no row matches are not read. The
+     *  limit counts rows after the predicate. */
+    const char *where;
 } delta_scan_options;
 
 #define DELTA_SCAN_OPTIONS_VERSION 1
-#define DELTA_SCAN_OPTIONS_INIT {DELTA_SCAN_OPTIONS_VERSION, NULL, 0, -1, 0}
+#define DELTA_SCAN_OPTIONS_INIT {DELTA_SCAN_OPTIONS_VERSION, NULL, 0, -1, 0, NULL}
 
 /**
  * Starts reading the snapshot's rows as a stream of record batches.
@@ -142,10 +150,37 @@ typedef struct delta_scan_options {
  *              get_next with a message from get_last_error.
  * @return 0, DELTA_ENOTFOUND (unknown column: the message lists the
  *         table's columns), DELTA_EINVAL (a column listed twice),
- *         DELTA_ENOMEM.
+ *         DELTA_ENOMEM. A `where` that does not parse or bind fails here
+ *         with the expression layer's codes (DELTA_EINVAL syntax,
+ *         DELTA_ENOTFOUND unknown column or function, DELTA_ETYPE type
+ *         mismatch or a predicate that is not boolean), the message
+ *         starting "where: " and naming the position and the column.
+ *         Errors evaluating it (integer overflow) come from get_next.
  */
 DELTA_EXTERN int delta_snapshot_scan(delta_snapshot *s, const delta_scan_options *opts,
                                      struct ArrowArrayStream *out);
+
+/** Which files a scan reads (see delta_snapshot_scan_plan). */
+typedef struct delta_scan_plan {
+    size_t files_total;     /**< live files of the snapshot */
+    size_t files_pruned;    /**< ruled out by their partition values */
+    size_t files_skipped;   /**< ruled out by their statistics */
+    size_t files_selected;  /**< to be read */
+    int64_t bytes_total;    /**< sizes of all live files */
+    int64_t bytes_selected; /**< sizes of the files to be read */
+} delta_scan_plan;
+
+/**
+ * Plans a scan without reading data: applies the options' predicate to
+ * every live file's partition values and statistics and counts the files
+ * a scan with these options would read. Without a predicate every file is
+ * selected. The limit is not taken into account.
+ *
+ * @return 0, or the errors of delta_snapshot_scan; DELTA_EINVAL for a
+ *         partition value that is not a value of its column's type.
+ */
+DELTA_EXTERN int delta_snapshot_scan_plan(delta_snapshot *s, const delta_scan_options *opts,
+                                          delta_scan_plan *out);
 
 /**
  * Describes the table at this snapshot: location, version and its commit
@@ -169,6 +204,32 @@ DELTA_EXTERN int delta_snapshot_describe(delta_snapshot *s, bool json, char **ou
 
 /** Frees the snapshot handle (NULL is fine); open scans keep it alive. */
 DELTA_EXTERN void delta_snapshot_free(delta_snapshot *s);
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+/** What delta_table_checkpoint wrote (the `_last_checkpoint` fields). */
+typedef struct delta_checkpoint_info {
+    int64_t version;       /**< the version checkpointed */
+    int64_t num_actions;   /**< rows (actions) in the checkpoint */
+    int64_t size_bytes;    /**< bytes of the checkpoint file */
+    int64_t num_files;     /**< live data files (add actions) */
+    int64_t num_tombstones; /**< remove actions kept (within retention) */
+} delta_checkpoint_info;
+
+/**
+ * Writes a classic single-file checkpoint of the table's latest version
+ * (`_delta_log/NNN.checkpoint.parquet`, Spark's schema; stats as JSON and,
+ * when delta.checkpoint.writeStatsAsStruct is set, parsed) and then
+ * replaces `_delta_log/_last_checkpoint`. Writing a checkpoint that
+ * already exists replaces it with the same content. Log files are not
+ * cleaned up.
+ *
+ * @param out  receives what was written (may be NULL)
+ * @return 0; DELTA_ENOTFOUND (not a Delta table); DELTA_EUNSUPPORTED (a
+ *         protocol or writer feature this library cannot write);
+ *         DELTA_EIO and the store's errors, naming the file.
+ */
+DELTA_EXTERN int delta_table_checkpoint(delta_table *t, delta_checkpoint_info *out);
 
 /* ---- history -------------------------------------------------------------- */
 

@@ -3,14 +3,15 @@
  *
  *   delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]
  *              [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]
+ *              [--explain]
  *   delta time-travel ...          (the same command)
  *   delta history TABLE [--limit N] [--format table|json]
  *   delta describe-table TABLE [--version N | --timestamp TS] [--format table|json]
+ *   delta checkpoint TABLE [--format table|json]
  *
  * TABLE is a path or URI of a table; a bare name (no '/' or ':') is a table
  * of the lake (--lake URI): LAKE/NAME. Failures print one line naming
- * what is wrong and exit 1; usage errors exit 2; --where exits 3 until
- * the expression language is built.
+ * what is wrong and exit 1; usage errors exit 2.
  */
 #include <delta/delta.h>
 
@@ -109,12 +110,45 @@ static int write_parquet(const char *cmd, const char *path, struct ArrowArrayStr
     return status;
 }
 
+/* --explain: which files the scan would read, and why the others not. */
+static int print_plan(const char *cmd, delta_snapshot *snap, const delta_scan_options *so,
+                      bool json)
+{
+    delta_scan_plan p;
+    int rc = delta_snapshot_scan_plan(snap, so, &p);
+    if (rc) {
+        cli_report(cmd, rc);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    if (json) {
+        printf("{\"version\":%" PRId64 ",\"where\":", delta_snapshot_version(snap));
+        if (so->where)
+            cli_json_string(stdout, so->where);
+        else
+            fputs("null", stdout);
+        printf(",\"files_total\":%zu,\"files_pruned\":%zu,\"files_skipped\":%zu,"
+               "\"files_read\":%zu,\"bytes_total\":%" PRId64 ",\"bytes_read\":%" PRId64 "}\n",
+               p.files_total, p.files_pruned, p.files_skipped, p.files_selected, p.bytes_total,
+               p.bytes_selected);
+    } else {
+        printf("version                %" PRId64 "\n", delta_snapshot_version(snap));
+        printf("where                  %s\n", so->where ? so->where : "-");
+        printf("files total            %zu\n", p.files_total);
+        printf("pruned by partition    %zu\n", p.files_pruned);
+        printf("skipped by statistics  %zu\n", p.files_skipped);
+        printf("files read             %zu\n", p.files_selected);
+        printf("bytes total            %" PRId64 "\n", p.bytes_total);
+        printf("bytes read             %" PRId64 "\n", p.bytes_selected);
+    }
+    return EXIT_OK;
+}
+
 int cmd_read(const cli_global *g, int argc, char **argv)
 {
     static const cli_opt opts[] = {{"version", CLI_VALUE}, {"timestamp", CLI_VALUE},
                                    {"columns", CLI_VALUE}, {"where", CLI_VALUE},
                                    {"limit", CLI_VALUE},   {"format", CLI_VALUE},
-                                   {"output", CLI_VALUE}};
+                                   {"output", CLI_VALUE},  {"explain", CLI_FLAG}};
     const char *cmd = "read";
     cli_args a;
     if (cli_parse(&a, cmd, argc, argv, opts, sizeof opts / sizeof opts[0]))
@@ -131,7 +165,8 @@ int cmd_read(const cli_global *g, int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *output = cli_get(&a, "output");
-    if (po.format == DELTA_FORMAT_PARQUET && !output) {
+    bool explain = cli_has(&a, "explain");
+    if (po.format == DELTA_FORMAT_PARQUET && !output && !explain) {
         fprintf(stderr, "delta %s: --format parquet needs --output FILE\n", cmd);
         return EXIT_USAGE;
     }
@@ -143,12 +178,7 @@ int cmd_read(const cli_global *g, int argc, char **argv)
     const char *columns = cli_get(&a, "columns");
     if (columns && cli_split_list(cmd, "--columns", columns, &cols))
         return EXIT_USAGE;
-    if (cli_get(&a, "where")) {
-        fprintf(stderr, "delta %s: --where is not built yet in this version (%s)\n", cmd,
-                delta_version());
-        cli_list_free(&cols);
-        return EXIT_NOT_BUILT;
-    }
+    so.where = cli_get(&a, "where");
     so.columns = (const char *const *)cols.items;
     so.num_columns = cols.count;
 
@@ -157,6 +187,14 @@ int cmd_read(const cli_global *g, int argc, char **argv)
     int status = open_snapshot(g, cmd, a.positional[0], cli_get(&a, "version"),
                                cli_get(&a, "timestamp"), &t, &snap);
     if (status) {
+        cli_list_free(&cols);
+        return status;
+    }
+    if (explain) {
+        status = print_plan(cmd, snap, &so, po.format == DELTA_FORMAT_JSON ||
+                                                po.format == DELTA_FORMAT_NDJSON);
+        delta_snapshot_free(snap);
+        delta_table_free(t);
         cli_list_free(&cols);
         return status;
     }
@@ -312,4 +350,46 @@ int cmd_describe_table(const cli_global *g, int argc, char **argv)
     delta_snapshot_free(snap);
     delta_table_free(t);
     return status;
+}
+
+int cmd_checkpoint(const cli_global *g, int argc, char **argv)
+{
+    static const cli_opt opts[] = {{"format", CLI_VALUE}};
+    const char *cmd = "checkpoint";
+    cli_args a;
+    if (cli_parse(&a, cmd, argc, argv, opts, 1))
+        return EXIT_USAGE;
+    if (a.npositional != 1) {
+        fprintf(stderr, "delta %s: expected one TABLE (see 'delta help checkpoint')\n", cmd);
+        return EXIT_USAGE;
+    }
+    const char *fmt = cli_get(&a, "format");
+    bool json = fmt && strcmp(fmt, "json") == 0;
+    if (fmt && !json && strcmp(fmt, "table") != 0) {
+        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+        return EXIT_USAGE;
+    }
+    char *loc = table_location(g, cmd, a.positional[0]);
+    if (!loc)
+        return EXIT_FAILURE_RUNTIME;
+    delta_table *t = NULL;
+    delta_checkpoint_info ci;
+    int rc = delta_table_open(&t, loc);
+    if (!rc)
+        rc = delta_table_checkpoint(t, &ci);
+    free(loc);
+    delta_table_free(t);
+    if (rc) {
+        cli_report(cmd, rc);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    if (json)
+        printf("{\"version\":%" PRId64 ",\"actions\":%" PRId64 ",\"size_bytes\":%" PRId64
+               ",\"files\":%" PRId64 ",\"tombstones\":%" PRId64 "}\n",
+               ci.version, ci.num_actions, ci.size_bytes, ci.num_files, ci.num_tombstones);
+    else
+        printf("checkpoint at version %" PRId64 ": %" PRId64 " actions (%" PRId64
+               " files, %" PRId64 " tombstones), %" PRId64 " bytes\n",
+               ci.version, ci.num_actions, ci.num_files, ci.num_tombstones, ci.size_bytes);
+    return EXIT_OK;
 }

@@ -27,13 +27,16 @@ const cli_command cli_commands[] = {
      cmd_write},
     {"read",
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
-     "           [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]",
+     "           [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]\n"
+     "           [--explain]",
      "read a table, optionally at an earlier version (alias: time-travel)",
      "TABLE is a path or URI of a table, or a name in the lake (--lake). TS is\n"
      "ISO-8601 (2024-01-31T10:00:00Z) or epoch milliseconds: the newest version\n"
      "committed at or before it. --format parquet writes one Parquet file to\n"
-     "--output; other formats print (or write to --output). --where is not built\n"
-     "yet (exit 3).",
+     "--output; other formats print (or write to --output). --where EXPR keeps\n"
+     "the rows where the SQL predicate is TRUE (files ruled out by partition\n"
+     "values or statistics are not read). --explain prints which files the read\n"
+     "would open instead of rows (--format json: one object).",
      cmd_read},
     {"time-travel", "delta time-travel TABLE (--version N | --timestamp TS) [read options]",
      "read a table as of a version or timestamp (same as read)", NULL, cmd_read},
@@ -71,8 +74,11 @@ const cli_command cli_commands[] = {
      "delete files no longer referenced by any retained version", NULL, NULL},
     {"restore", "delta restore TABLE (--version N | --timestamp TS)",
      "roll a table back to an earlier version as a new commit", NULL, NULL},
-    {"checkpoint", "delta checkpoint TABLE", "write a checkpoint of the table's log now", NULL,
-     NULL},
+    {"checkpoint", "delta checkpoint TABLE [--format table|json]",
+     "write a checkpoint of the table's log now",
+     "Writes a classic checkpoint of the latest version and _last_checkpoint,\n"
+     "then prints the version, the number of actions and files, and the size.",
+     cmd_checkpoint},
     {"constraint", "delta constraint (add TABLE NAME EXPR | drop TABLE NAME)",
      "add or drop a CHECK constraint", NULL, NULL},
     {"generate", "delta generate TEMPLATE --rows N [--seed S] [--output FILE]",

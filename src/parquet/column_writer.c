@@ -874,6 +874,11 @@ int pq_column_writer_write(pq_column_writer *cw, size_t num_levels, const int16_
     if (rep && rep[0] != 0 && pq_column_writer_levels(cw) == 0)
         return invalid(cw, "the first entry of a column chunk must start a row "
                            "(repetition level 0)", 0);
+    /* BYTE_ARRAY values that are all empty have no bytes (a vector may
+     * then have no data buffer): the offsets alone describe them */
+    static const uint8_t no_bytes[1];
+    if (!values && cw->type == PQ_TYPE_BYTE_ARRAY && offsets)
+        values = no_bytes;
     const uint8_t *vbase = values;
     const uint16_t max_def = (uint16_t)cw->max_def, max_rep = (uint16_t)cw->max_rep;
     size_t pos = 0, vpos = 0;

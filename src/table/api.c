@@ -19,6 +19,7 @@
 #include "core/dtime.h"
 #include "core/error.h"
 #include "log/actions.h"
+#include "log/checkpoint.h"
 #include "log/log.h"
 #include "log/snapshot.h"
 #include "table/scan.h"
@@ -152,6 +153,7 @@ DELTA_EXTERN int delta_snapshot_scan(delta_snapshot *s, const delta_scan_options
         so.num_columns = opts->num_columns;
         so.limit = opts->limit;
         so.batch_rows = opts->batch_rows;
+        so.where = opts->where;
     }
     /* The stream holds a snapshot reference until it is freed. */
     __atomic_fetch_add(&s->refcount, 1, __ATOMIC_RELAXED);
@@ -166,9 +168,61 @@ DELTA_EXTERN int delta_snapshot_scan(delta_snapshot *s, const delta_scan_options
     return dstream_export(ds, out); /* takes ds, also on failure (which calls scan_done) */
 }
 
+DELTA_EXTERN int delta_snapshot_scan_plan(delta_snapshot *s, const delta_scan_options *opts,
+                                          delta_scan_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    dtab_scan_opts so = DTAB_SCAN_OPTS_INIT;
+    if (opts) {
+        if (opts->version != DELTA_SCAN_OPTIONS_VERSION)
+            return delta_error_set(DELTA_EINVAL, "delta_scan_options: unknown version %u",
+                                   opts->version);
+        so.columns = opts->columns;
+        so.num_columns = opts->num_columns;
+        so.where = opts->where;
+    }
+    dtab_scan_counts c;
+    int rc = dtab_scan_plan(s->snap, &so, &c);
+    if (rc)
+        return rc;
+    out->files_total = c.files_total;
+    out->files_pruned = c.files_pruned;
+    out->files_skipped = c.files_skipped;
+    out->files_selected = c.files_selected;
+    out->bytes_total = c.bytes_total;
+    out->bytes_selected = c.bytes_selected;
+    return 0;
+}
+
 DELTA_EXTERN void delta_snapshot_free(delta_snapshot *s)
 {
     snapshot_unref(s);
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+DELTA_EXTERN int delta_table_checkpoint(delta_table *t, delta_checkpoint_info *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    dlog_snapshot *snap = NULL;
+    int rc = dlog_snapshot_open(&snap, t->store, NULL);
+    if (rc)
+        return rc;
+    dlog_ckpt_info info;
+    memset(&info, 0, sizeof info);
+    rc = dlog_checkpoint_write(t->store, snap, NULL, &info);
+    dlog_snapshot_free(snap);
+    if (rc)
+        return rc;
+    if (out) {
+        out->version = info.version;
+        out->num_actions = info.size;
+        out->size_bytes = info.size_in_bytes;
+        out->num_files = info.num_add_files;
+        out->num_tombstones = info.num_tombstones;
+    }
+    return 0;
 }
 
 /* ---- describe ------------------------------------------------------------- */

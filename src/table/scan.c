@@ -22,6 +22,7 @@
 #include "table/conform.h"
 #include "table/dv.h"
 #include "table/partition.h"
+#include "table/predicate.h"
 
 typedef struct out_col {
     uint32_t field;     /* index in the table schema */
@@ -33,11 +34,16 @@ typedef struct out_col {
 typedef struct scan {
     dstream base;
     const dlog_snapshot *snap;
-    dtype *schema; /* output */
+    dtype *schema;  /* output: the first nout columns of rschema */
+    dtype *rschema; /* read: output columns, then predicate-only columns */
     dlog_cm_mode cm;
-    uint32_t ncols;
+    uint32_t ncols; /* columns of rschema */
+    uint32_t nout;  /* columns of schema */
     out_col *cols;
-    dtab_cmap *maps; /* per output column */
+    dtab_cmap *maps; /* per read column */
+    bool has_pred;
+    dtab_pred pred;  /* bound against rschema */
+    dtab_scan_counts counts;
     const dlog_live_file **files;
     size_t nfiles, next_file;
     int64_t remaining; /* -1: no limit */
@@ -131,7 +137,7 @@ static void close_file(scan *s)
     s->abs_store = NULL;
     dtab_dv_clear(&s->dv);
     s->dv_pos = 0;
-    for (uint32_t i = 0; i < s->ncols; i++) {
+    for (uint32_t i = 0; s->cols && i < s->ncols; i++) {
         dvec_unref(s->cols[i].constant);
         s->cols[i].constant = NULL;
     }
@@ -286,7 +292,7 @@ done:
 static int shape(scan *s, const dvec *fb, int64_t n, dvec **out)
 {
     dvec *b;
-    int rc = dvec_new(&b, s->schema);
+    int rc = dvec_new(&b, s->rschema);
     if (rc)
         return rc;
     if ((rc = ensure_zeros(s, n)))
@@ -321,6 +327,89 @@ fail:
     return rc;
 }
 
+static int ensure_sel(scan *s, int64_t n)
+{
+    if (n <= s->sel_cap)
+        return 0;
+    uint32_t *sel = delta_reallocarray(s->sel, (size_t)n, sizeof *sel);
+    if (!sel)
+        return DELTA_ENOMEM;
+    s->sel = sel;
+    s->sel_cap = n;
+    return 0;
+}
+
+/* Keeps the rows of b where the predicate is TRUE. */
+static int apply_pred(scan *s, dvec **b)
+{
+    int64_t len = (*b)->length;
+    int rc = ensure_sel(s, len);
+    if (rc)
+        return rc;
+    const dvec *bs[1] = {*b};
+    expr_input in = {bs, 1, len};
+    int64_t k = 0;
+    if ((rc = expr_select(s->pred.e->root, &in, NULL, 0, s->sel, &k)))
+        return rc;
+    if (k == len)
+        return 0;
+    dvec *nb;
+    rc = dbatch_new(&nb, s->rschema);
+    if (!rc)
+        rc = dvec_append_take(nb, *b, s->sel, k);
+    if (rc) {
+        dvec_unref(nb);
+        return rc;
+    }
+    dvec_unref(*b);
+    *b = nb;
+    return 0;
+}
+
+/* Drops the predicate-only columns of a read batch. */
+static int project_out(scan *s, dvec **b)
+{
+    if (s->nout == s->ncols)
+        return 0;
+    dvec *ob;
+    int rc = dvec_new(&ob, s->schema);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < s->nout; i++) {
+        dvec_unref(ob->children[i]);
+        ob->children[i] = dvec_ref((*b)->children[i]);
+    }
+    ob->length = (*b)->length;
+    ob->null_count = 0;
+    dvec_unref(*b);
+    *b = ob;
+    return 0;
+}
+
+/* Decides the next file (counting what the predicate rules out). */
+static int select_file(scan *s, const dlog_live_file *lf, bool *read)
+{
+    *read = true;
+    s->counts.files_total++;
+    s->counts.bytes_total += lf->add.size;
+    if (s->has_pred) {
+        dtab_verdict v;
+        int rc = dtab_pred_file(&s->pred, lf, &v);
+        if (rc)
+            return rc;
+        if (v == DTAB_FILE_PRUNED)
+            s->counts.files_pruned++;
+        else if (v == DTAB_FILE_SKIPPED)
+            s->counts.files_skipped++;
+        *read = v == DTAB_FILE_READ;
+    }
+    if (*read) {
+        s->counts.files_selected++;
+        s->counts.bytes_selected += lf->add.size;
+    }
+    return 0;
+}
+
 /* Drops rows of b (file rows [s->file_row, +len)) listed in the DV. */
 static int apply_dv(scan *s, dvec **b)
 {
@@ -335,13 +424,9 @@ static int apply_dv(scan *s, dvec **b)
     s->dv_pos = p;
     if (p == first)
         return 0;
-    if (len > s->sel_cap) {
-        uint32_t *sel = delta_reallocarray(s->sel, (size_t)len, sizeof *sel);
-        if (!sel)
-            return DELTA_ENOMEM;
-        s->sel = sel;
-        s->sel_cap = len;
-    }
+    int rc = ensure_sel(s, len);
+    if (rc)
+        return rc;
     int64_t k = 0;
     size_t d = first;
     for (int64_t r = 0; r < len; r++) {
@@ -352,7 +437,7 @@ static int apply_dv(scan *s, dvec **b)
         s->sel[k++] = (uint32_t)r;
     }
     dvec *nb;
-    int rc = dbatch_new(&nb, s->schema);
+    rc = dbatch_new(&nb, s->rschema);
     if (!rc)
         rc = dvec_append_take(nb, *b, s->sel, k);
     if (rc) {
@@ -374,9 +459,15 @@ static int scan_next(dstream *ds, dvec **out)
         if (!s->open) {
             if (s->next_file >= s->nfiles)
                 return 0;
-            int rc = open_file(s, s->files[s->next_file++]);
+            const dlog_live_file *lf = s->files[s->next_file++];
+            bool read;
+            int rc = select_file(s, lf, &read);
+            if (!rc && read)
+                rc = open_file(s, lf);
             if (rc)
                 return rc;
+            if (!read)
+                continue;
         }
         dvec *fb = NULL, *b = NULL;
         int64_t n;
@@ -402,6 +493,10 @@ static int scan_next(dstream *ds, dvec **out)
         dvec_unref(fb);
         if (!rc && s->dv.count)
             rc = apply_dv(s, &b);
+        if (!rc && s->has_pred && b->length > 0)
+            rc = apply_pred(s, &b);
+        if (!rc)
+            rc = project_out(s, &b);
         s->file_row += n;
         if (rc) {
             dvec_unref(b);
@@ -435,19 +530,62 @@ static void scan_free(dstream *ds)
     if (!s)
         return;
     close_file(s);
-    for (uint32_t i = 0; i < s->ncols; i++)
+    for (uint32_t i = 0; s->maps && i < s->ncols; i++)
         dtab_cmap_free(&s->maps[i]);
     delta_free(s->maps);
     delta_free(s->cols);
     delta_free(s->files);
     delta_free(s->zeros);
     delta_free(s->sel);
+    if (s->has_pred)
+        dtab_pred_clear(&s->pred);
     dtype_unref(s->schema);
+    dtype_unref(s->rschema);
     void (*on_free)(void *) = s->on_free;
     void *ctx = s->on_free_ctx;
     delta_free(s);
     if (on_free)
         on_free(ctx);
+}
+
+/* The read schema of a scan with a predicate: the output columns, then the
+ * columns only the predicate names. *idx (table indices of the output
+ * columns) is replaced by those of the read columns. */
+static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, uint32_t **idx)
+{
+    uint32_t *pcols = NULL, *ridx = NULL;
+    size_t npcols = 0;
+    const char **names = NULL;
+    int rc = dtab_pred_columns(snap, where, &pcols, &npcols);
+    if (rc)
+        return rc;
+    names = delta_calloc(s->nout + npcols + 1, sizeof *names);
+    if (!names) {
+        rc = DELTA_ENOMEM;
+        goto done;
+    }
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->nout; i++)
+        names[n++] = snap->schema->fields[(*idx)[i]].name;
+    for (size_t k = 0; k < npcols; k++) {
+        bool have = false;
+        for (uint32_t i = 0; i < s->nout && !have; i++)
+            have = (*idx)[i] == pcols[k];
+        if (!have)
+            names[n++] = snap->schema->fields[pcols[k]].name;
+    }
+    if (n == s->nout) {
+        s->rschema = dtype_ref(s->schema);
+        goto done;
+    }
+    if ((rc = dtab_project_schema(snap->schema, names, n, &s->rschema, &ridx)))
+        goto done;
+    delta_free(*idx);
+    *idx = ridx;
+done:
+    delta_free(pcols);
+    delta_free(names);
+    return rc;
 }
 
 static int cmp_files(const void *a, const void *b)
@@ -475,11 +613,19 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
     s->base.next = scan_next;
     s->base.free = scan_free;
     uint32_t *idx = NULL;
+    bool *part = NULL;
     int rc = dtab_project_schema(snap->schema, opts->columns, opts->num_columns, &s->schema, &idx);
     if (rc)
         goto fail;
     s->base.schema = s->schema;
-    s->ncols = s->schema->num_fields;
+    s->nout = s->schema->num_fields;
+    if (opts->where) {
+        if ((rc = read_columns(s, snap, opts->where, &idx)))
+            goto fail;
+    } else {
+        s->rschema = dtype_ref(s->schema);
+    }
+    s->ncols = s->rschema->num_fields;
     s->cols = delta_calloc(s->ncols ? s->ncols : 1, sizeof *s->cols);
     s->maps = delta_calloc(s->ncols ? s->ncols : 1, sizeof *s->maps);
     if (!s->cols || !s->maps) {
@@ -501,6 +647,20 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
             goto fail;
         }
     }
+    if (opts->where) {
+        part = delta_calloc(s->ncols ? s->ncols : 1, sizeof *part);
+        if (!part) {
+            rc = DELTA_ENOMEM;
+            goto fail;
+        }
+        for (uint32_t i = 0; i < s->ncols; i++)
+            part[i] = s->cols[i].partition;
+        if ((rc = dtab_pred_init(&s->pred, opts->where, s->rschema, part, s->cm)))
+            goto fail;
+        s->has_pred = true;
+        delta_free(part);
+        part = NULL;
+    }
     s->nfiles = dlog_snapshot_num_files(snap);
     s->files = delta_calloc(s->nfiles ? s->nfiles : 1, sizeof *s->files);
     if (!s->files) {
@@ -520,6 +680,31 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
     return 0;
 fail:
     delta_free(idx);
+    delta_free(part);
     scan_free(&s->base);
+    return rc;
+}
+
+int dtab_scan_plan(const dlog_snapshot *snap, const dtab_scan_opts *opts, dtab_scan_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    dtab_scan_opts o = DTAB_SCAN_OPTS_INIT;
+    if (opts) {
+        o = *opts;
+        o.on_free = NULL;
+        o.on_free_ctx = NULL;
+    }
+    dstream *ds;
+    int rc = dtab_scan_open(&ds, snap, &o);
+    if (rc)
+        return rc;
+    scan *s = (scan *)ds;
+    while (!rc && s->next_file < s->nfiles) {
+        bool read;
+        rc = select_file(s, s->files[s->next_file++], &read);
+    }
+    if (!rc)
+        *out = s->counts;
+    scan_free(ds);
     return rc;
 }

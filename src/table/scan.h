@@ -13,7 +13,14 @@
  *   - partition columns materialized from the add action's
  *     partitionValues (partition.h) as constant columns;
  *   - rows in the file's deletion vector (dv.h) dropped;
+ *   - rows where the predicate (opts.where) is not TRUE dropped;
  *   - columns in the projection's order (all columns: schema order).
+ *
+ * With a predicate, files are first pruned by their partition values and
+ * skipped by their statistics (predicate.h); a file is opened only when
+ * both say it may hold a matching row. The columns read are the
+ * projection's plus those only the predicate names (read, filtered on,
+ * then dropped from the output). The limit counts rows after filtering.
  *
  * Projection names are logical top-level column names, matched exactly,
  * else ASCII case-insensitively when unique; an unknown name is
@@ -37,13 +44,31 @@ typedef struct dtab_scan_opts {
      * snapshot's lifetime to the stream's). */
     void (*on_free)(void *ctx);
     void *on_free_ctx;
+    /* A predicate (SQL, see predicate.h), or NULL: only rows where it is
+     * TRUE come out; files it rules out are not opened. */
+    const char *where;
 } dtab_scan_opts;
 
-#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL}
+#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL}
+
+/* What a scan's file selection does (the predicate's effect). */
+typedef struct dtab_scan_counts {
+    size_t files_total;
+    size_t files_pruned;   /* by partition values */
+    size_t files_skipped;  /* by statistics */
+    size_t files_selected; /* to be read */
+    int64_t bytes_total;
+    int64_t bytes_selected;
+} dtab_scan_counts;
 
 /* Starts a scan of snap (which must outlive the stream unless on_free
  * keeps it alive). The stream's schema is the projected table schema. */
 int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opts *opts);
+
+/* Runs a scan's file selection alone (no data file is opened): opens the
+ * scan as dtab_scan_open would, with the same errors, and decides every
+ * live file. */
+int dtab_scan_plan(const dlog_snapshot *snap, const dtab_scan_opts *opts, dtab_scan_counts *out);
 
 /* The output schema a projection would give (a new STRUCT reference), or
  * DELTA_ENOTFOUND for an unknown column. */

@@ -293,6 +293,42 @@ static dtype *one_col(const char *name, dtype *t, bool nullable, int32_t id)
     return dtype_new_struct(&f, 1);
 }
 
+/* A string or binary column whose values are all empty has no data
+ * bytes at all: it is written (it used to be refused for lacking values)
+ * and reads back as empty values, nulls kept. */
+static void test_all_empty_strings(void **state)
+{
+    (void)state;
+    delta_store *s = mem_store("precord-empty-strings");
+    for (int k = 0; k < 4; k++) {
+        bool bin = k & 1, nulls = k & 2;
+        dtype *schema = one_col("s", dtype_new(bin ? DT_BINARY : DT_STRING), nulls, -1);
+        dvec *b;
+        assert_int_equal(dbatch_new(&b, schema), 0);
+        assert_int_equal(dvec_append_bytes(b->children[0], "", 0), 0);
+        if (nulls)
+            assert_int_equal(dvec_append_null(b->children[0]), 0);
+        assert_int_equal(dvec_append_bytes(b->children[0], "", 0), 0);
+        assert_int_equal(dbatch_seal(b), 0);
+        assert_null(b->children[0]->data);
+        pq_writer *w;
+        if (pq_writer_open(&w, s, "empty.parquet", 0, schema, NULL) || pq_writer_write(w, b) ||
+            pq_writer_close(w))
+            fail_msg("%s", delta_error_last());
+        pq_writer_free(w);
+        dvec *back;
+        assert_int_equal(read_public(s, "empty.parquet", NULL, &back, NULL), 0);
+        dbuf why = DBUF_INIT;
+        if (!dvec_equal(b, back, &why))
+            fail_msg("%s", dbuf_cstr(&why));
+        dbuf_free(&why);
+        dvec_unref(back);
+        dvec_unref(b);
+        dtype_unref(schema);
+    }
+    delta_store_free(s);
+}
+
 static void test_changed_types(void **state)
 {
     (void)state;
@@ -992,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_write_faults),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_all_empty_strings),
         cmocka_unit_test(test_legacy_file),
         cmocka_unit_test(test_damaged_files),
         cmocka_unit_test(test_shared_files),
