@@ -100,6 +100,9 @@ typedef struct rstream {
     pq_column_batch *batches;
     pq_leaf_data *data;
     dvec *spare;         /* the last batch handed out, refilled once released */
+    bool *keep;          /* per row group, or NULL for all */
+    int64_t next_row;    /* file position of the next row to hand out */
+    int64_t last_row;    /* file position of the last batch's first row */
     int err;
 } rstream;
 
@@ -202,8 +205,14 @@ static int rstream_next(dstream *ds, dvec **out)
     *out = NULL;
     if (s->err)
         return s->err;
+    const pq_file_meta *m = pq_file_metadata(s->r->f);
     while (s->rg < s->rg_end) {
         int rc;
+        if (!s->open && s->keep && !s->keep[s->rg]) {
+            s->next_row += m->row_groups[s->rg].num_rows;
+            s->rg++;
+            continue;
+        }
         if (!s->open && (rc = open_group(s)))
             return s->err = rc;
         if (s->rows_left <= 0) {
@@ -215,6 +224,8 @@ static int rstream_next(dstream *ds, dvec **out)
         if ((rc = read_records(s, n, out)))
             return s->err = rc;
         s->rows_left -= n;
+        s->last_row = s->next_row;
+        s->next_row += n;
         return 0;
     }
     return 0;
@@ -234,6 +245,7 @@ static void rstream_free(dstream *ds)
     delta_free(s->cols);
     delta_free(s->batches);
     delta_free(s->data);
+    delta_free(s->keep);
     delta_free(s);
 }
 
@@ -251,6 +263,8 @@ int pq_reader_stream_row_groups(pq_reader *r, uint32_t first, uint32_t count, ds
     s->r = r;
     s->rg = first;
     s->rg_end = first + count;
+    for (uint32_t g = 0; g < first; g++)
+        s->next_row += m->row_groups[g].num_rows;
     uint32_t nl = r->plan.num_leaves ? r->plan.num_leaves : 1;
     s->cols = delta_calloc(nl, sizeof(*s->cols));
     s->batches = delta_calloc(nl, sizeof(*s->batches));
@@ -264,6 +278,28 @@ int pq_reader_stream_row_groups(pq_reader *r, uint32_t first, uint32_t count, ds
     }
     *out = &s->base;
     return 0;
+}
+
+int pq_reader_stream_select(pq_reader *r, const bool *keep, dstream **out)
+{
+    uint32_t n = pq_file_metadata(r->f)->num_row_groups;
+    int rc = pq_reader_stream_row_groups(r, 0, n, out);
+    if (rc)
+        return rc;
+    rstream *s = (rstream *)*out;
+    if (!(s->keep = delta_malloc(n ? n * sizeof *keep : 1))) {
+        rstream_free(*out);
+        *out = NULL;
+        return DELTA_ENOMEM;
+    }
+    if (n)
+        memcpy(s->keep, keep, n * sizeof *keep);
+    return 0;
+}
+
+int64_t pq_reader_stream_row(const dstream *ds)
+{
+    return ((const rstream *)ds)->last_row;
 }
 
 int pq_reader_stream(pq_reader *r, dstream **out)

@@ -52,6 +52,14 @@ int pq_reader_stream(pq_reader *r, dstream **out);
 /* A stream over row groups [first, first+count) only. */
 int pq_reader_stream_row_groups(pq_reader *r, uint32_t first, uint32_t count, dstream **out);
 
+/* A stream over the row groups whose keep[] entry is true (one entry per
+ * row group of the file; copied), for row-group skipping. */
+int pq_reader_stream_select(pq_reader *r, const bool *keep, dstream **out);
+/* The position in the file (row index from 0) of the first row of the
+ * batch that stream s, made by this reader, returned last; rows of
+ * skipped row groups count. Deletion vectors address rows this way. */
+int64_t pq_reader_stream_row(const dstream *s);
+
 /* Reads the records of one row group into a new batch (batch_rows is
  * ignored: the whole row group). */
 int pq_reader_read_row_group(pq_reader *r, uint32_t row_group, dvec **out);
@@ -65,7 +73,9 @@ typedef struct pq_column_bounds {
 
 /*
  * Fills *out for top-level column `col` (an index into pq_reader_schema)
- * of row group rg. Bounds come from min_value/max_value, or from the
+ * of row group rg. As the specification says, FLOAT and DOUBLE bounds
+ * leave NaN values out: a caller whose predicates can be TRUE on NaN must
+ * not rely on them. Bounds come from min_value/max_value, or from the
  * deprecated min/max only where those were written in the same (signed
  * numeric) order; nested columns, INT96, columns without a defined order
  * and NaN bounds give none. Statistics that do not convert (a wrong

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/str.h"
+#include "expr/expr_internal.h"
 #include "log/path.h"
 #include "parquet/file_reader.h"
 #include "parquet/record_reader.h"
@@ -192,6 +193,112 @@ static const pq_schema_node *find_top(const scan *s, const dtab_cmap *m, const p
     return NULL;
 }
 
+/* ---- row-group skipping ------------------------------------------------ */
+
+/* Statistics of one row group for expr_may_match: top-level columns only,
+ * from the Parquet statistics converted to the table's column type. */
+typedef struct rg_stats {
+    scan *s;
+    uint32_t rg;
+    int64_t num_rows;
+    expr_col_stats slot;
+    dvec *held[2]; /* the converted bounds the slot's values point into */
+} rg_stats;
+
+static void rg_release(rg_stats *c)
+{
+    for (int i = 0; i < 2; i++) {
+        dvec_unref(c->held[i]);
+        c->held[i] = NULL;
+    }
+}
+
+/* One bound: the file's value conformed to the table type, or false. */
+static bool rg_bound(rg_stats *c, uint32_t col, dvec *raw, int slot, expr_value *v)
+{
+    dvec *conv = NULL;
+    if (!raw || dtab_conform(raw, &c->s->maps[col], c->s->cm, c->s->maps[col].name, &conv)) {
+        delta_error_clear();
+        return false;
+    }
+    c->held[slot] = conv;
+    return expr_vec_get(conv, 0, v);
+}
+
+static const expr_col_stats *rg_column(void *ctx, const int32_t *path, uint32_t depth)
+{
+    rg_stats *c = ctx;
+    scan *s = c->s;
+    if (depth != 1 || path[0] < 0 || (uint32_t)path[0] >= s->ncols)
+        return NULL;
+    uint32_t col = (uint32_t)path[0];
+    out_col *oc = &s->cols[col];
+    expr_col_stats *st = &c->slot;
+    memset(st, 0, sizeof *st);
+    rg_release(c);
+    if (oc->partition) {
+        expr_value v;
+        st->has_null_count = true;
+        if (expr_vec_get(oc->constant, 0, &v)) {
+            st->has_min = st->has_max = true;
+            st->min = st->max = v;
+            st->null_count = 0;
+        } else {
+            st->null_count = c->num_rows;
+        }
+        return st;
+    }
+    if (oc->file_col < 0) { /* not in this file: all null */
+        st->has_null_count = true;
+        st->null_count = c->num_rows;
+        return st;
+    }
+    pq_column_bounds cb;
+    if (pq_reader_column_bounds(s->reader, c->rg, (uint32_t)oc->file_col, &cb)) {
+        delta_error_clear();
+        return NULL;
+    }
+    if (cb.null_count >= 0) {
+        st->has_null_count = true;
+        st->null_count = cb.null_count;
+    }
+    /* Parquet leaves NaN out of float bounds, yet NaN compares above every
+     * number in Spark SQL: float bounds cannot be trusted. */
+    dtype_id t = s->maps[col].type->id;
+    if (t != DT_FLOAT32 && t != DT_FLOAT64) {
+        st->has_min = rg_bound(c, col, cb.min, 0, &st->min);
+        st->has_max = rg_bound(c, col, cb.max, 1, &st->max);
+    }
+    pq_column_bounds_clear(&cb);
+    return st->has_min || st->has_max || st->has_null_count ? st : NULL;
+}
+
+/* keep[g] for each row group of the open reader: whether the predicate
+ * may be TRUE on one of its rows. *any_skipped tells whether any is not. */
+static int select_row_groups(scan *s, bool **keep, bool *any_skipped)
+{
+    const pq_file_meta *m = pq_reader_metadata(s->reader);
+    *any_skipped = false;
+    *keep = delta_malloc(m->num_row_groups ? m->num_row_groups * sizeof **keep : 1);
+    if (!*keep)
+        return DELTA_ENOMEM;
+    rg_stats c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    for (uint32_t g = 0; g < m->num_row_groups; g++) {
+        c.rg = g;
+        c.num_rows = m->row_groups[g].num_rows;
+        expr_file_stats fs = {c.num_rows, rg_column, &c};
+        (*keep)[g] = expr_may_match(s->pred.e->root, &fs);
+        rg_release(&c);
+        if (!(*keep)[g]) {
+            *any_skipped = true;
+            s->counts.row_groups_skipped++;
+        }
+    }
+    return 0;
+}
+
 static int open_file(scan *s, const dlog_live_file *lf)
 {
     int rc = 0;
@@ -274,7 +381,12 @@ static int open_file(scan *s, const dlog_live_file *lf)
     for (uint32_t i = 0; i < s->ncols; i++)
         if (!s->cols[i].partition)
             s->cols[i].file_col = dtab_cmap_find(&s->maps[i], rs, s->cm);
-    rc = pq_reader_stream(s->reader, &s->rows);
+    bool *keep = NULL, any_skipped = false;
+    if (s->has_pred && (rc = select_row_groups(s, &keep, &any_skipped)))
+        goto done;
+    rc = any_skipped ? pq_reader_stream_select(s->reader, keep, &s->rows)
+                     : pq_reader_stream(s->reader, &s->rows);
+    delta_free(keep);
 done:
     pq_file_free(f);
     for (uint32_t i = 0; i < nnames; i++)
@@ -480,6 +592,7 @@ static int scan_next(dstream *ds, dvec **out)
                 continue;
             }
             n = fb->length;
+            s->file_row = pq_reader_stream_row(s->rows); /* row groups may be skipped */
         } else {
             int64_t step = s->batch_rows > 0 ? s->batch_rows : PQ_READER_DEFAULT_BATCH_ROWS;
             n = s->const_left < step ? s->const_left : step;
@@ -683,6 +796,11 @@ fail:
     delta_free(part);
     scan_free(&s->base);
     return rc;
+}
+
+void dtab_scan_counts_of(const dstream *s, dtab_scan_counts *out)
+{
+    *out = ((const scan *)s)->counts;
 }
 
 int dtab_scan_plan(const dlog_snapshot *snap, const dtab_scan_opts *opts, dtab_scan_counts *out)

@@ -59,11 +59,17 @@ typedef struct dtab_scan_counts {
     size_t files_selected; /* to be read */
     int64_t bytes_total;
     int64_t bytes_selected;
+    size_t row_groups_skipped; /* inside files read, by Parquet statistics */
 } dtab_scan_counts;
 
 /* Starts a scan of snap (which must outlive the stream unless on_free
  * keeps it alive). The stream's schema is the projected table schema. */
 int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opts *opts);
+
+/* What scan stream s (from dtab_scan_open) has decided so far; after the
+ * stream has been read to its end, the whole scan's figures, row groups
+ * skipped inside the files read included. */
+void dtab_scan_counts_of(const dstream *s, dtab_scan_counts *out);
 
 /* Runs a scan's file selection alone (no data file is opened): opens the
  * scan as dtab_scan_open would, with the same errors, and decides every

@@ -30,7 +30,9 @@
 #include "log/actions.h"
 #include "log/schema.h"
 #include "parquet/record_writer.h"
+#include "log/snapshot.h"
 #include "table/predicate.h"
+#include "table/scan.h"
 
 /* ---- hand-made decisions ------------------------------------------------------- */
 
@@ -511,7 +513,10 @@ static void rtable_make(dgen *g, int k, rtable *rt)
         char key[32];
         snprintf(key, sizeof key, "part-%03d.parquet", f);
         pq_writer *w;
-        if (pq_writer_open(&w, st, key, 0, ftype, NULL) || (fb->length > 0 && pq_writer_write(w, fb)))
+        pq_writer_options wo = PQ_WRITER_OPTIONS_INIT;
+        wo.row_group_size_rows = (uint64_t)dgen_range(g, 1, 4); /* row-group skipping too */
+        if (pq_writer_open(&w, st, key, 0, ftype, &wo) ||
+            (fb->length > 0 && pq_writer_write(w, fb)))
             fail_msg("write %s: %s", key, delta_error_last());
         if (pq_writer_close(w))
             fail_msg("write %s: %s", key, delta_error_last());
@@ -688,6 +693,93 @@ static void test_skipping_scan_equals_filtered_scan(void **state)
     assert_true(skipped > files / 20);
 }
 
+/* Row groups inside a file are skipped by their Parquet statistics when
+ * the file itself cannot be (no stats in the log): ids 0..29 in row groups
+ * of 10, a partition column, and predicates over both. */
+static void test_row_group_skipping(void **state)
+{
+    (void)state;
+    delta_store *st;
+    assert_int_equal(delta_store_open(&st, "memory://where-row-groups"), 0);
+    dfield f[2];
+    assert_int_equal(dfield_init(&f[0], "id", dtype_new(DT_INT64), true), 0);
+    assert_int_equal(dfield_init(&f[1], "name", dtype_new(DT_STRING), true), 0);
+    dtype *ftype = dtype_new_struct(f, 2);
+    dvec *b;
+    assert_int_equal(dbatch_new(&b, ftype), 0);
+    for (int i = 0; i < 30; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%02d", i);
+        assert_int_equal(dvec_append_int(dbatch_column(b, 0), i), 0);
+        assert_int_equal(dvec_append_bytes(dbatch_column(b, 1), name, strlen(name)), 0);
+    }
+    assert_int_equal(dbatch_seal(b), 0);
+    pq_writer_options wo = PQ_WRITER_OPTIONS_INIT;
+    wo.row_group_size_rows = 10;
+    pq_writer *w;
+    assert_int_equal(pq_writer_open(&w, st, "p=1/f.parquet", 0, ftype, &wo), 0);
+    assert_int_equal(pq_writer_write(w, b), 0);
+    assert_int_equal(pq_writer_close(w), 0);
+    uint64_t size = pq_writer_bytes_written(w);
+    pq_writer_free(w);
+    char log[1024];
+    snprintf(log, sizeof log,
+             "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n"
+             "{\"metaData\":{\"id\":\"t\",\"format\":{\"provider\":\"parquet\",\"options\":{}},"
+             "\"schemaString\":\"{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":["
+             "{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"long\\\",\\\"nullable\\\":true,"
+             "\\\"metadata\\\":{}},{\\\"name\\\":\\\"name\\\",\\\"type\\\":\\\"string\\\","
+             "\\\"nullable\\\":true,\\\"metadata\\\":{}},{\\\"name\\\":\\\"p\\\",\\\"type\\\":"
+             "\\\"integer\\\",\\\"nullable\\\":true,\\\"metadata\\\":{}}]}\","
+             "\"partitionColumns\":[\"p\"],\"configuration\":{}}}\n"
+             "{\"add\":{\"path\":\"p=1/f.parquet\",\"partitionValues\":{\"p\":\"1\"},"
+             "\"size\":%llu,\"modificationTime\":1,\"dataChange\":true}}\n",
+             (unsigned long long)size);
+    assert_int_equal(delta_store_put(st, "_delta_log/00000000000000000000.json", log,
+                                     strlen(log)), 0);
+    dlog_snapshot *snap;
+    assert_int_equal(dlog_snapshot_open(&snap, st, NULL), 0);
+    static const struct {
+        const char *where;
+        int64_t rows;
+        size_t skipped;
+    } cases[] = {
+        {"id >= 25", 5, 2},          {"id < 3 OR id = 17", 4, 1},
+        {"name = 'n12'", 1, 2},      {"id > 100", 0, 3},
+        {"p = 1 AND id BETWEEN 10 AND 19", 10, 2},
+        {"p = 2 OR id = 5", 1, 2},   {"id IS NULL", 0, 3},
+        {"abs(id) = 5", 1, 0}, /* functions of columns are not compared with bounds */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        dtab_scan_opts o = DTAB_SCAN_OPTS_INIT;
+        o.where = cases[c].where;
+        dstream *ds;
+        if (dtab_scan_open(&ds, snap, &o))
+            fail_msg("%s: %s", cases[c].where, delta_error_last());
+        int64_t rows = 0;
+        dvec *out;
+        while (ds->next(ds, &out) == 0 && out) {
+            for (int64_t r = 0; r < out->length; r++) {
+                int64_t id = dvec_i64(out->children[0])[r];
+                assert_true(id >= 0 && id < 30);
+            }
+            rows += out->length;
+            dvec_unref(out);
+        }
+        dtab_scan_counts counts;
+        dtab_scan_counts_of(ds, &counts);
+        ds->free(ds);
+        if (rows != cases[c].rows || counts.row_groups_skipped != cases[c].skipped)
+            fail_msg("'%s': %lld rows, %zu row groups skipped; want %lld and %zu", cases[c].where,
+                     (long long)rows, counts.row_groups_skipped, (long long)cases[c].rows,
+                     cases[c].skipped);
+    }
+    dlog_snapshot_free(snap);
+    dvec_unref(b);
+    dtype_unref(ftype);
+    delta_store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_column_mapping),
         cmocka_unit_test(test_bind_errors),
         cmocka_unit_test(test_skipping_scan_equals_filtered_scan),
+        cmocka_unit_test(test_row_group_skipping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
