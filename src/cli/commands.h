@@ -32,6 +32,7 @@ int cmd_parquet(const cli_global *g, int argc, char **argv);
 int cmd_read(const cli_global *g, int argc, char **argv);
 int cmd_history(const cli_global *g, int argc, char **argv);
 int cmd_describe_table(const cli_global *g, int argc, char **argv);
+int cmd_vacuum(const cli_global *g, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 extern const unsigned cli_command_count;
