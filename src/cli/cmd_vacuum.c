@@ -96,9 +96,6 @@ int cmd_vacuum(const cli_global *g, int argc, char **argv)
         vo.on_file = print_file;
         vo.ctx = &header;
     }
-    const char *env_now = getenv("DELTA_VACUUM_NOW_MS"); /* tests: a fixed clock */
-    if (env_now && *env_now)
-        vo.now_ms = strtoll(env_now, NULL, 10);
 
     char *loc = vacuum_location(g, a.positional[0]);
     if (!loc)

@@ -410,10 +410,14 @@ int dops_vacuum(delta_store *table, const delta_vacuum_options *opts, delta_vacu
 
     /* VACUUM START */
     char params[256], metrics[256];
+    char specified[64] = "";
+    if (o->retention_hours >= 0)
+        snprintf(specified, sizeof specified, ",\"specifiedRetentionMillis\":%" PRId64,
+                 retention_ms);
     snprintf(params, sizeof params,
              "{\"retentionCheckEnabled\":%s,\"defaultRetentionMillis\":%" PRId64
-             ",\"specifiedRetentionMillis\":%" PRId64 ",\"vacuumType\":\"%s\"}",
-             o->force_unsafe_retention ? "false" : "true", table_ms, retention_ms,
+             "%s,\"vacuumType\":\"%s\"}",
+             o->force_unsafe_retention ? "false" : "true", table_ms, specified,
              o->lite ? "LITE" : "FULL");
     snprintf(metrics, sizeof metrics,
              "{\"numFilesToDelete\":\"%" PRId64 "\",\"sizeOfDataToDelete\":\"%" PRId64 "\"}",
