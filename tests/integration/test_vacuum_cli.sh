@@ -100,7 +100,11 @@ if [ -d "$G" ]; then
     contains "$OUT" "deleted 7 files" "golden vacuum"
     expect 0 "$DELTA_BIN" read "$WORK/g" --format csv
     [ "$OUT" = "$before" ] || fail "golden table reads differently after vacuum"
+    # time travel to a version whose files are gone fails naming the vacuum
     expect 1 "$DELTA_BIN" read "$WORK/g" --version 0 --format csv
+    one_line "$ERR" "vacuumed version"
+    contains "$ERR" "VACUUM at version 14" "vacuumed version"
+    [ -z "$OUT" ] || fail "vacuumed version printed rows: $OUT"
 else
     echo "note: ../shared absent, golden table part skipped"
 fi
