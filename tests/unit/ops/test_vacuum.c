@@ -535,6 +535,44 @@ static void test_crash_at_every_operation(void **state)
     free(want);
 }
 
+/* Paths spelled absolutely: a live file named by a file: URI inside the
+ * root is kept; an expired remove naming a file outside the root never
+ * deletes it. */
+static void test_absolute_paths(void **state)
+{
+    (void)state;
+    char *dir = build_table("");
+    char *outside = tmpdir_make("vacuum-out");
+    make_file(outside, "victim.parquet", NOW - 300 * HOUR);
+    make_file(dir, "p=x/abs_live.parquet", NOW - 300 * HOUR);
+    delta_store *s = NULL;
+    assert_int_equal(delta_store_open(&s, dir), 0);
+    dlog_snapshot *snap = th_open(s);
+    dlog_tx *tx = NULL;
+    assert_int_equal(dlog_tx_begin(&tx, s, snap, NULL), 0);
+    char path[1024];
+    snprintf(path, sizeof path, "file://%s/p=x/abs_live.parquet", dir);
+    stage_add(tx, path, "x", NULL);
+    snprintf(path, sizeof path, "%s/victim.parquet", outside);
+    stage_remove(tx, path, NOW - 200 * HOUR, NULL);
+    th_commit(tx);
+    dlog_tx_free(tx);
+    dlog_snapshot_free(snap);
+    for (int lite = 0; lite < 2; lite++) {
+        delta_vacuum_options o = DELTA_VACUUM_OPTIONS_INIT;
+        o.now_ms = NOW;
+        o.lite = lite;
+        delta_vacuum_result r;
+        assert_int_equal(dops_vacuum(s, &o, &r), 0);
+        assert_true(exists(dir, "p=x/abs_live.parquet"));
+        assert_true(exists(outside, "victim.parquet"));
+    }
+    assert_false(exists(dir, "p=x/orphan_old.parquet"));
+    delta_store_free(s);
+    tmpdir_remove(outside);
+    tmpdir_remove(dir);
+}
+
 static void test_public_api(void **state)
 {
     (void)state;
@@ -568,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_table_retention_property),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_crash_at_every_operation),
+        cmocka_unit_test(test_absolute_paths),
         cmocka_unit_test(test_public_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
