@@ -12,5 +12,6 @@
 #include <delta/storage.h>
 #include <delta/parquet.h>
 #include <delta/table.h>
+#include <delta/vacuum.h>
 
 #endif

@@ -71,7 +71,16 @@ const cli_command cli_commands[] = {
      "compact small files, optionally clustering rows by Z-order", NULL, NULL},
     {"vacuum",
      "delta vacuum TABLE [--retention-hours H] [--dry-run] [--lite] [--force-unsafe-retention]",
-     "delete files no longer referenced by any retained version", NULL, NULL},
+     "delete files no longer referenced by any retained version",
+     "Deletes files under the table that neither the latest version nor a version\n"
+     "inside the retention window (delta.deletedFileRetentionDuration, default\n"
+     "168 hours) references and that are older than it: removed files, orphans of\n"
+     "failed writes, old _change_data/ and deletion vector files. _delta_log/ and\n"
+     "hidden files ('_' or '.') are never touched. --dry-run lists path, size and\n"
+     "age and deletes nothing; --lite finds files from the log only (no listing).\n"
+     "A retention below the table's setting is refused unless\n"
+     "--force-unsafe-retention.",
+     cmd_vacuum},
     {"restore", "delta restore TABLE (--version N | --timestamp TS)",
      "roll a table back to an earlier version as a new commit", NULL, NULL},
     {"checkpoint", "delta checkpoint TABLE [--format table|json]",

@@ -59,6 +59,7 @@ struct dlog_tx {
     size_t num_preds;
     bool read_whole;
     bool finished;
+    bool allow_empty; /* a commitInfo-only commit (VACUUM START/END) */
     char txn_id[37];
 };
 
@@ -185,6 +186,11 @@ int dlog_tx_set_operation(dlog_tx *tx, const char *operation, const char *parame
     tx->parameters = params;
     tx->metrics = metrics;
     return 0;
+}
+
+void dlog_tx_allow_empty(dlog_tx *tx)
+{
+    tx->allow_empty = true;
 }
 
 /* ---- reads ------------------------------------------------------------------ */
@@ -618,7 +624,7 @@ static bool config_true(const dlog_metadata *m, const char *key)
 static int validate(const dlog_tx *tx)
 {
     const char *uri = delta_store_uri(tx->table);
-    if (tx->num_actions == 0)
+    if (tx->num_actions == 0 && !tx->allow_empty)
         return delta_error_set(DELTA_EINVAL, "%s: nothing to commit", uri);
     if (tx->read_version < 0 && (tx->protocol_at < 0 || tx->metadata_at < 0))
         return delta_error_set(DELTA_EINVAL,

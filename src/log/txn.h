@@ -113,6 +113,11 @@ int64_t dlog_tx_read_version(const dlog_tx *tx);
 int dlog_tx_set_operation(dlog_tx *tx, const char *operation, const char *parameters_json,
                           const char *metrics_json);
 
+/* Lets the transaction commit with nothing staged: a version holding only
+ * its commitInfo, as Delta records VACUUM START and VACUUM END. Such a
+ * commit reads nothing, so it never conflicts. */
+void dlog_tx_allow_empty(dlog_tx *tx);
+
 /* Stages an action, taking its payload (a->type becomes DLOG_ACT_NONE on
  * success; on failure the caller still owns it). commitInfo is generated
  * and cannot be staged, nor can checkpoint-only actions; a second protocol

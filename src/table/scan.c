@@ -10,6 +10,7 @@
  */
 #include "table/scan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "core/error.h"
 #include "core/str.h"
 #include "expr/expr_internal.h"
+#include "log/log.h"
 #include "log/path.h"
 #include "parquet/file_reader.h"
 #include "parquet/record_reader.h"
@@ -299,6 +301,50 @@ static int select_row_groups(scan *s, bool **keep, bool *any_skipped)
     return 0;
 }
 
+/* The first commit after `version` that a VACUUM wrote (its commitInfo
+ * operation starts with "VACUUM"), or -1. Only used to explain a missing
+ * file, so every failure here just means -1. */
+static int64_t vacuumed_after(delta_store *table, int64_t version)
+{
+    dlog_listing l = {0};
+    int64_t found = -1;
+    if (dlog_list(table, version + 1, &l))
+        return -1;
+    char head[4096];
+    for (size_t i = 0; i < l.count && found < 0; i++) {
+        const dlog_file *f = &l.files[i];
+        if (f->kind != DLOG_FILE_COMMIT || f->version <= version)
+            continue;
+        size_t n = 0;
+        if (delta_store_get_range(table, f->key, 0, sizeof head - 1, (uint8_t *)head, &n))
+            continue;
+        head[n] = '\0';
+        char *eol = strchr(head, '\n');
+        if (eol)
+            *eol = '\0';
+        if (strstr(head, "\"commitInfo\"") && strstr(head, "\"operation\":\"VACUUM"))
+            found = f->version;
+    }
+    dlog_listing_free(&l);
+    return found;
+}
+
+/* A file of the snapshot is missing: when a later VACUUM explains it, say
+ * so (time travel past the retention window), keeping the message. */
+static int explain_missing(const scan *s, int rc)
+{
+    char saved[768];
+    snprintf(saved, sizeof saved, "%s", delta_error_last());
+    int64_t v = vacuumed_after(s->snap->store, s->snap->version);
+    if (v < 0)
+        return delta_error_set(rc, "%s", saved);
+    return delta_error_set(rc,
+                           "%s (VACUUM at version %lld deleted files of version %lld, which "
+                           "is older than the table's retention window; it can no longer "
+                           "be read)",
+                           saved, (long long)v, (long long)s->snap->version);
+}
+
 static int open_file(scan *s, const dlog_live_file *lf)
 {
     int rc = 0;
@@ -395,6 +441,8 @@ done:
     delta_free(abs_key);
     if (rc) {
         rc = delta_error_prefix(rc, "%s: ", lf->add.path);
+        if (rc == DELTA_ENOTFOUND)
+            rc = explain_missing(s, rc);
         close_file(s);
     }
     return rc;
