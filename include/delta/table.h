@@ -436,6 +436,35 @@ DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const 
                                         const delta_write_options *opts,
                                         delta_write_result *result);
 
+/* ---- generated e-commerce data -------------------------------------------- */
+
+/**
+ * Streams `rows` realistic, reproducible rows for the template named
+ * `template_name` (see delta_template_find), with exactly the template's
+ * schema (Arrow types as delta_snapshot_schema maps them), ready for
+ * delta_table_write into a table created from that template.
+ *
+ * The data looks like a shop's: customers and products picked with a
+ * power law, categories with consistent subcategories and brands, prices
+ * and amounts in cents with the schema's decimal types, statuses, payment
+ * methods and channels in realistic proportions, orders of one to five
+ * lines, clickstream sessions walking a funnel with increasing times,
+ * customer segments and regions. Times run forward through 90 days from
+ * 2024-01-01 UTC; year/month/day agree with the generated-column
+ * expressions. Customer N and product N have the same attributes in every
+ * template and for every seed (C0000001..C0020000, P000001..P002000 are
+ * the keys the fact tables use).
+ *
+ * The same (template, rows, seed) always gives the same values. Batches
+ * are produced on demand, so memory does not grow with `rows`.
+ *
+ * @param out  receives the stream; the caller releases it
+ * @return 0; DELTA_EINVAL for an unknown template (the message lists the
+ *         templates) or a negative row count.
+ */
+DELTA_EXTERN int delta_generate_stream(const char *template_name, int64_t rows, uint64_t seed,
+                                       struct ArrowArrayStream *out);
+
 /* ---- the lake ------------------------------------------------------------- */
 
 /** One table of a lake. Strings are borrowed until delta_lake_list_free. */

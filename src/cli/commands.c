@@ -90,8 +90,16 @@ const cli_command cli_commands[] = {
      cmd_checkpoint},
     {"constraint", "delta constraint (add TABLE NAME EXPR | drop TABLE NAME)",
      "add or drop a CHECK constraint", NULL, NULL},
-    {"generate", "delta generate TEMPLATE --rows N [--seed S] [--output FILE]",
-     "generate realistic e-commerce rows for a template", NULL, NULL},
+    {"generate",
+     "delta generate TEMPLATE --rows N [--seed S] [--output FILE] [--format ndjson|csv|parquet]",
+     "generate realistic e-commerce rows for a template",
+     "Rows have exactly the template's schema and load with 'delta write' into a\n"
+     "table created from it. The same seed (default 42) gives the same bytes.\n"
+     "NDJSON goes to stdout unless --output is given; an --output ending in .csv\n"
+     "or .parquet picks that format; --format parquet needs --output. Customers\n"
+     "(C0000001..C0020000) and products (P000001..P002000) are shared by all\n"
+     "templates, so generated facts join with generated profiles and catalog.",
+     cmd_generate},
     {"maintenance",
      "delta maintenance optimize --all-tables\n"
      "delta maintenance vacuum [--retention-hours H]\n"

@@ -111,7 +111,7 @@ static char *dv_file(const char *z)
 
 static void stage_add(dlog_tx *tx, const char *path, const char *part, const char *dv)
 {
-    char buf[1024];
+    char buf[2048];
     char dvtext[256] = "";
     if (dv)
         snprintf(dvtext, sizeof dvtext,
