@@ -65,7 +65,7 @@ run "write customer_profiles" D write customer_profiles --input "$work/customers
 run "write transactions" D write transactions --input "$work/tx1.parquet"
 run "write user_events" D write user_events --input "$work/events.parquet"
 note "transactions partitions (first 3 of $(find "$lake/transactions" -name '*.parquet' | wc -l) files):"
-(cd "$lake/transactions" && find . -name '*.parquet' | sort | head -3 | sed 's/-[0-9a-f-]*\.c000/-UUID.c000/; s/^/   /')
+(cd "$lake/transactions" && find . -name '*.parquet' | sort | sed -n '1,3p' | sed 's/-[0-9a-f-]*\.c000/-UUID.c000/; s/^/   /')
 
 step "Append more transactions (another seed)"
 run "generate 50,000 more" D generate transactions --rows 50000 --seed 2 --output "$work/tx2.parquet"
@@ -131,7 +131,7 @@ echo "Two writers race to publish version 0 of a table; put_if_absent lets exact
 "$bindir/examples/storage_basics" "$work/demo-table"
 
 step "Under the hood: a data file of the lake, inspected with 'delta parquet'"
-f=$(find "$lake/transactions" -name '*.parquet' | sort | head -1)
+f=$(find "$lake/transactions" -name '*.parquet' | sort | sed -n 1p)
 "$delta" parquet meta "$f" | sed -n '1,10p'
 
 step "Done"
