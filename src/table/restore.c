@@ -15,7 +15,8 @@
  *     found in the store (head); a missing one (VACUUM deleted it) refuses
  *     the restore naming it, so a restore never commits dangling adds;
  *   - the target's metaData is staged only when it differs from the
- *     current one; the protocol is the union of the current one and what
+ *     current one (in-commit timestamp settings keep their current values,
+ *     so commit times stay monotonic); the protocol is the union of the current one and what
  *     the restored metadata needs, never lower than the current one;
  *   - the transaction reads the whole table, so any concurrent change to
  *     the files or the metadata is a conflict.
@@ -87,6 +88,35 @@ static int stage_readd(dlog_tx *tx, const dlog_live_file *lf)
     return rc;
 }
 
+/* In-commit timestamp settings are not rolled back: commit timestamps must
+ * stay monotonic across the restore, so the current values are kept. */
+static const char *const kept_properties[] = {
+    "delta.enableInCommitTimestamps",
+    "delta.inCommitTimestampEnablementVersion",
+    "delta.inCommitTimestampEnablementTimestamp",
+};
+
+/* The target's configuration with the kept properties as they are now. */
+static int restored_configuration(const dlog_snapshot *cur, const dlog_snapshot *target,
+                                  dlog_map *out)
+{
+    const dlog_map *tc = &target->metadata.configuration;
+    int rc = 0;
+    for (size_t i = 0; i < tc->count && !rc; i++) {
+        bool kept = false;
+        for (size_t k = 0; k < sizeof kept_properties / sizeof kept_properties[0]; k++)
+            kept = kept || strcmp(tc->items[i].key, kept_properties[k]) == 0;
+        if (!kept)
+            rc = dtab_map_put(out, tc->items[i].key, tc->items[i].value);
+    }
+    for (size_t k = 0; k < sizeof kept_properties / sizeof kept_properties[0] && !rc; k++) {
+        const char *v = dlog_snapshot_property(cur, kept_properties[k]);
+        if (v)
+            rc = dtab_map_put(out, kept_properties[k], v);
+    }
+    return rc;
+}
+
 static bool metadata_differs(const dlog_metadata *a, const dlog_metadata *b)
 {
     json_t *x = dtab_metadata_json(a), *y = dtab_metadata_json(b);
@@ -139,6 +169,7 @@ DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char
     dlog_snapshot *cur = NULL, *target = NULL;
     dlog_tx *tx = NULL;
     dlog_protocol proto = {0};
+    dlog_map conf = {0};
     char *params = NULL, *metrics = NULL;
     int rc = delta_store_open(&store, delta_table_uri(t));
     if (!rc)
@@ -189,9 +220,12 @@ DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char
         res.num_removed_files++;
         res.removed_files_size += lf->add.size;
     }
-    bool meta_changed = metadata_differs(&cur->metadata, &target->metadata);
-    if ((rc = dtab_protocol_upgrade(&cur->protocol, target->schema,
-                                    &target->metadata.configuration, &proto)))
+    if ((rc = restored_configuration(cur, target, &conf)))
+        goto done;
+    dlog_metadata meta = target->metadata;
+    meta.configuration = conf;
+    bool meta_changed = metadata_differs(&cur->metadata, &meta);
+    if ((rc = dtab_protocol_upgrade(&cur->protocol, target->schema, &conf, &proto)))
         goto done;
     bool proto_changed = !dtab_protocol_same(&proto, &cur->protocol);
     res.version = cur->version;
@@ -204,7 +238,7 @@ DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char
     dlog_tx_read_whole_table(tx);
     if (proto_changed && (rc = dtab_stage_protocol(tx, &proto)))
         goto done;
-    if (meta_changed && (rc = dtab_stage_metadata(tx, &target->metadata)))
+    if (meta_changed && (rc = dtab_stage_metadata(tx, &meta)))
         goto done;
     it = 0;
     while (dlog_snapshot_next_file(cur, &it, &lf))
@@ -222,9 +256,7 @@ DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char
         json_object_set_new(pj, "version", json_null());
         json_object_set_new(pj, "timestamp", json_string(timestamp));
     } else {
-        char num[32];
-        snprintf(num, sizeof num, "%lld", (long long)version);
-        json_object_set_new(pj, "version", json_string(num));
+        json_object_set_new(pj, "version", json_integer(version)); /* a number, as Spark */
         json_object_set_new(pj, "timestamp", json_null());
     }
     params = json_text(pj);
@@ -254,6 +286,7 @@ done:
         *out = res;
     dlog_tx_free(tx);
     dtab_protocol_clear(&proto);
+    dlog_map_clear(&conf);
     delta_free(params);
     delta_free(metrics);
     dlog_snapshot_free(target);
