@@ -197,7 +197,10 @@ DELTA_EXTERN int delta_snapshot_scan_plan(delta_snapshot *s, const delta_scan_op
  *              partition_columns, properties, protocol
  *              ({min_reader_version, min_writer_version, reader_features,
  *              writer_features}), column_mapping, num_files, size_bytes,
- *              num_records (null when unknown), last_operation
+ *              num_records (null when unknown), last_operation, template
+ *              (null, or for a table created from a template {name,
+ *              description, partition_columns, recommended_properties,
+ *              zorder_columns}; the text form lists the same)
  * @param out   receives a NUL-terminated string; free it with delta_free
  */
 DELTA_EXTERN int delta_snapshot_describe(delta_snapshot *s, bool json, char **out);
@@ -290,6 +293,13 @@ DELTA_EXTERN size_t delta_template_count(void);
 DELTA_EXTERN const delta_template *delta_template_at(size_t i);
 /** The template named `name` (exact), or NULL. */
 DELTA_EXTERN const delta_template *delta_template_find(const char *name);
+
+/**
+ * The template a table was created from: tables created with a template
+ * record its name in the table property `libdelta.template`. NULL when
+ * the table has none (or names a template this library does not know).
+ */
+DELTA_EXTERN const delta_template *delta_snapshot_template(const delta_snapshot *s);
 
 /* ---- creating a table ----------------------------------------------------- */
 
@@ -464,6 +474,88 @@ DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const 
  */
 DELTA_EXTERN int delta_generate_stream(const char *template_name, int64_t rows, uint64_t seed,
                                        struct ArrowArrayStream *out);
+
+/* ---- restore ------------------------------------------------------------- */
+
+/** What delta_table_restore did (the RESTORE commit's operationMetrics). */
+typedef struct delta_restore_result {
+    int64_t version;              /**< the RESTORE commit, or the latest version
+                                   *   when there was nothing to change */
+    int64_t restored_version;     /**< the version restored */
+    bool committed;               /**< false: the table already had that state */
+    int64_t table_size_after;     /**< tableSizeAfterRestore: bytes of live files */
+    int64_t num_files_after;      /**< numOfFilesAfterRestore */
+    int64_t num_removed_files;    /**< numRemovedFiles */
+    int64_t num_restored_files;   /**< numRestoredFiles */
+    int64_t removed_files_size;   /**< removedFilesSize */
+    int64_t restored_files_size;  /**< restoredFilesSize */
+} delta_restore_result;
+
+/**
+ * Rolls the table back to an earlier version as a new commit (operation
+ * RESTORE, as Delta's RESTORE TABLE): files live now but not at the
+ * target are removed, files live at the target but not now are added
+ * again with their original add actions (statistics, partition values,
+ * deletion vectors; dataChange true), the target's metaData (schema,
+ * partition columns, properties) is restored when it differs, and the
+ * protocol is never downgraded (raised when the target's needs more).
+ * Time travel still sees every version in between. Conflicts are checked
+ * as for a transaction that read the whole table. When the table already
+ * has the target's files and metadata nothing is committed.
+ *
+ * @param version    the version to restore, or -1 to use `timestamp`
+ * @param timestamp  NULL, or a time (as delta_table_snapshot takes it): the
+ *                   newest version committed at or before it
+ * @param out        optional
+ * @return 0; DELTA_ENOTFOUND (not a table, a version that does not exist or
+ *         was cleaned up, a time before the first commit, or a data file of
+ *         the target that no longer exists, e.g. deleted by VACUUM: the
+ *         message names it and how many are missing); DELTA_EINVAL (neither
+ *         or both of version and timestamp, a malformed timestamp);
+ *         DELTA_ECONFLICT; DELTA_EUNSUPPORTED (protocol); storage errors.
+ *         Nothing is committed on failure.
+ */
+DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char *timestamp,
+                                     delta_restore_result *out);
+
+/* ---- CHECK constraints ------------------------------------------------- */
+
+/**
+ * Adds a CHECK constraint (ALTER TABLE ADD CONSTRAINT): stored as the
+ * table property `delta.constraints.NAME` (NAME lower-cased, as Delta
+ * does) in a metaData commit of operation ADD CONSTRAINT, with the
+ * protocol raised to writer 3 (or the checkConstraints feature added on a
+ * table-features protocol) when needed. Every later write must satisfy
+ * it (rows where it is FALSE or NULL are refused).
+ *
+ * The expression (delta/expr.h) must bind against the table's schema and
+ * be boolean, and every existing row must satisfy it: a row where it is
+ * FALSE or NULL refuses the constraint, naming how many rows violate it.
+ *
+ * @param name        letters, digits and '_'
+ * @param expression  the SQL predicate, stored as given
+ * @param version     optional: the version committed
+ * @return 0; DELTA_EINVAL (bad name, syntax, or rows violating it);
+ *         DELTA_EEXIST (a constraint of that name exists); DELTA_ENOTFOUND
+ *         (not a table, unknown column); DELTA_ETYPE (not boolean);
+ *         DELTA_ECONFLICT; storage errors. Nothing is committed on failure.
+ */
+DELTA_EXTERN int delta_table_add_constraint(delta_table *t, const char *name,
+                                            const char *expression, int64_t *version);
+
+/**
+ * Drops a CHECK constraint (metaData commit, operation DROP CONSTRAINT);
+ * the protocol is left as it is.
+ *
+ * @param if_exists  a missing constraint is not an error (nothing is
+ *                   committed; *version is -1)
+ * @param version    optional: the version committed, or -1
+ * @return 0; DELTA_ENOTFOUND (no such constraint: the message lists the
+ *         table's constraints; not a table); DELTA_EINVAL (bad name);
+ *         DELTA_ECONFLICT; storage errors.
+ */
+DELTA_EXTERN int delta_table_drop_constraint(delta_table *t, const char *name, bool if_exists,
+                                             int64_t *version);
 
 /* ---- the lake ------------------------------------------------------------- */
 

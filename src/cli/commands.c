@@ -81,15 +81,26 @@ const cli_command cli_commands[] = {
      "A retention below the table's setting is refused unless\n"
      "--force-unsafe-retention.",
      cmd_vacuum},
-    {"restore", "delta restore TABLE (--version N | --timestamp TS)",
-     "roll a table back to an earlier version as a new commit", NULL, NULL},
+    {"restore", "delta restore TABLE (--version N | --timestamp TS) [--format table|json]",
+     "roll a table back to an earlier version as a new commit",
+     "One RESTORE commit removes the files added since the version and adds back\n"
+     "the files removed since, restores its schema and properties, and never\n"
+     "downgrades the protocol. Refused when a file of the version was deleted\n"
+     "(VACUUM) or the version was cleaned up from the log.",
+     cmd_restore},
     {"checkpoint", "delta checkpoint TABLE [--format table|json]",
      "write a checkpoint of the table's log now",
      "Writes a classic checkpoint of the latest version and _last_checkpoint,\n"
      "then prints the version, the number of actions and files, and the size.",
      cmd_checkpoint},
-    {"constraint", "delta constraint (add TABLE NAME EXPR | drop TABLE NAME)",
-     "add or drop a CHECK constraint", NULL, NULL},
+    {"constraint",
+     "delta constraint add TABLE NAME EXPR [--format table|json]\n"
+     "delta constraint drop TABLE NAME [--if-exists] [--format table|json]",
+     "add or drop a CHECK constraint",
+     "Stored as the table property delta.constraints.NAME (NAME lower-cased) and\n"
+     "enforced on every write. 'add' refuses an expression that is not boolean or\n"
+     "that existing rows violate (FALSE or NULL), naming how many.",
+     cmd_constraint},
     {"generate",
      "delta generate TEMPLATE --rows N [--seed S] [--output FILE] [--format ndjson|csv|parquet]",
      "generate realistic e-commerce rows for a template",

@@ -38,6 +38,8 @@ int cmd_list_tables(const cli_global *g, int argc, char **argv);
 int cmd_checkpoint(const cli_global *g, int argc, char **argv);
 int cmd_vacuum(const cli_global *g, int argc, char **argv);
 int cmd_generate(const cli_global *g, int argc, char **argv);
+int cmd_restore(const cli_global *g, int argc, char **argv);
+int cmd_constraint(const cli_global *g, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 extern const unsigned cli_command_count;

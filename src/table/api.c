@@ -280,6 +280,40 @@ static char *type_name(const dtype *t)
     return dbuf_detach(&b, NULL);
 }
 
+static json_t *names_json(const char *const *names, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(names[i]));
+    return a;
+}
+
+/* {name, description, partition_columns, recommended_properties,
+ * zorder_columns}, or null. */
+static json_t *template_json(const delta_template *tpl)
+{
+    if (!tpl)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(tpl->name));
+    json_object_set_new(o, "description", json_string(tpl->description));
+    json_object_set_new(o, "partition_columns",
+                        names_json(tpl->partition_columns, tpl->num_partition_columns));
+    json_t *props = json_object();
+    for (size_t i = 0; i < tpl->num_properties; i++)
+        json_object_set_new(props, tpl->property_keys[i], json_string(tpl->property_values[i]));
+    json_object_set_new(o, "recommended_properties", props);
+    json_object_set_new(o, "zorder_columns",
+                        names_json(tpl->zorder_columns, tpl->num_zorder_columns));
+    return o;
+}
+
+DELTA_EXTERN const delta_template *delta_snapshot_template(const delta_snapshot *s)
+{
+    const char *name = dlog_snapshot_property(s->snap, "libdelta.template");
+    return name ? delta_template_find(name) : NULL;
+}
+
 static int describe_json(const delta_snapshot *ds, const table_stats *st, char **out)
 {
     const dlog_snapshot *s = ds->snap;
@@ -346,6 +380,7 @@ static int describe_json(const delta_snapshot *ds, const table_stats *st, char *
                         st->records_known ? json_integer(st->records) : json_null());
     const char *op = s->has_commit_info ? s->commit_info.operation : NULL;
     json_object_set_new(o, "last_operation", op ? json_string(op) : json_null());
+    json_object_set_new(o, "template", template_json(delta_snapshot_template(ds)));
     dbuf_free(&ts);
     dbuf b = DBUF_INIT;
     int rc = dlog_json_dump(o, &b);
@@ -414,6 +449,21 @@ static int describe_text(const delta_snapshot *ds, const table_stats *st, char *
         dtype_format(f->type, &b);
         dbuf_printf(&b, "%s%s\n", f->nullable ? "" : " not null",
                     is_partition(s, f->name) ? " (partition)" : "");
+    }
+    const delta_template *tpl = delta_snapshot_template(ds);
+    if (tpl) {
+        dbuf_printf(&b, "\ntemplate          %s (%s)\n", tpl->name, tpl->description);
+        dbuf_puts(&b, "  partition strategy  ");
+        for (size_t i = 0; i < tpl->num_partition_columns; i++)
+            dbuf_printf(&b, "%s%s", i ? ", " : "", tpl->partition_columns[i]);
+        dbuf_puts(&b, tpl->num_partition_columns ? "\n" : "-\n");
+        dbuf_puts(&b, "  z-order hint        ");
+        for (size_t i = 0; i < tpl->num_zorder_columns; i++)
+            dbuf_printf(&b, "%s%s", i ? ", " : "", tpl->zorder_columns[i]);
+        dbuf_puts(&b, tpl->num_zorder_columns ? "\n" : "-\n");
+        dbuf_puts(&b, "  recommended properties\n");
+        for (size_t i = 0; i < tpl->num_properties; i++)
+            dbuf_printf(&b, "    %s = %s\n", tpl->property_keys[i], tpl->property_values[i]);
     }
     dbuf_puts(&b, "\nproperties\n");
     if (!m->configuration.count)

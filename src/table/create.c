@@ -7,7 +7,8 @@
  * the log's schema parser), partition columns (top-level, primitive, not
  * every column), generation expressions and CHECK constraints (parsed and
  * bound against the schema by the expression layer), properties
- * (props.c). An existing log (any commit file) is DELTA_EEXIST unless
+ * (props.c). A table made from a template records the template's name in
+ * the property libdelta.template. An existing log (any commit file) is DELTA_EEXIST unless
  * if_not_exists; two creators racing for version 0 leave exactly one
  * table (the commit is a put_if_absent).
  */
@@ -305,6 +306,11 @@ DELTA_EXTERN int delta_table_create(const char *uri, const delta_create_options 
             i++;
         }
     }
+
+    /* The template the table came from, so describe can show its
+     * recommendations later (a property outside the delta. namespace). */
+    if (tpl && (rc = dtab_map_put(&conf, "libdelta.template", tpl->name)))
+        goto done;
 
     if ((rc = delta_store_open(&store, uri)))
         goto done;
