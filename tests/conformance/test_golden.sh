@@ -28,11 +28,10 @@ if [ ! -d "$shared/golden" ] || [ ! -x "$shared/tools/duckdb-oracle/setup" ]; th
     echo "skipped: ../shared (golden tables and the DuckDB oracle) is absent"
     exit 77
 fi
-if ! command -v node >/dev/null || ! oracle=$("$shared/tools/duckdb-oracle/setup"); then
+if ! command -v node >/dev/null || ! oracle=$("$DELTA_ORACLE_SETUP"); then
     echo "skipped: the DuckDB oracle could not be set up (node/npm missing?)"
     exit 77
 fi
-cp "$(dirname "$0")/../integration/compare_many.mjs" "$oracle/"
 G=$shared/golden
 E=$shared/extra
 sql() { node "$oracle/sql.mjs" "$1"; }

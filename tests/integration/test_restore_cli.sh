@@ -12,15 +12,7 @@ D() { "$DELTA_BIN" --lake "$L" "$@"; }
 
 oracle=
 if [ -n "${DELTA_SHARED_DIR:-}" ] && command -v node >/dev/null 2>&1; then
-    oracle=$("$DELTA_SHARED_DIR/tools/duckdb-oracle/setup" 2>/dev/null) || oracle=
-fi
-if [ -n "$oracle" ]; then
-    # a private copy of the scripts: other tests running setup at the same
-    # time rewrite the shared ones
-    mkdir -p "$WORK/oracle"
-    cp "$oracle"/*.mjs "$oracle"/package.json "$WORK/oracle/"
-    ln -s "$oracle/node_modules" "$WORK/oracle/node_modules"
-    oracle=$WORK/oracle
+    oracle=$("$DELTA_ORACLE_SETUP" 2>/dev/null) || oracle=
 fi
 [ -n "$oracle" ] || echo "note: oracle (node + duckdb-oracle) absent; replay checks skipped"
 # interop NAME: replay.mjs and our read agree on the latest version

@@ -109,7 +109,7 @@ contains "$OUT" "pruned by partition    4" "explain text"
 contains "$OUT" "files read             2" "explain text"
 
 # rows: ours against DuckDB filtering the expected rows (or our full read)
-if command -v node >/dev/null && oracle=$("$shared/tools/duckdb-oracle/setup" 2>/dev/null); then
+if command -v node >/dev/null && oracle=$("$DELTA_ORACLE_SETUP" 2>/dev/null); then
     n=0
     # check_where TABLE EXPECTED_GLOB|"" WHERE COLUMNS|"" [delta read options...]
     check_where() {

@@ -15,7 +15,7 @@ D() { "$DELTA_BIN" --lake "$L" "$@"; }
 
 oracle=
 if [ -n "${DELTA_SHARED_DIR:-}" ] && command -v node >/dev/null 2>&1; then
-    oracle=$("$DELTA_SHARED_DIR/tools/duckdb-oracle/setup" 2>/dev/null) || oracle=
+    oracle=$("$DELTA_ORACLE_SETUP" 2>/dev/null) || oracle=
 fi
 # interop NAME: replay.mjs and our read agree on the latest version
 interop() {

@@ -13,11 +13,10 @@ if [ ! -x "$shared/tools/duckdb-oracle/setup" ]; then
     echo "skipped: ../shared/tools/duckdb-oracle is absent"
     exit 77
 fi
-if ! command -v node >/dev/null || ! oracle=$("$shared/tools/duckdb-oracle/setup"); then
+if ! command -v node >/dev/null || ! oracle=$("$DELTA_ORACLE_SETUP"); then
     echo "skipped: the DuckDB oracle could not be set up (node/npm missing?)"
     exit 77
 fi
-cp "$(dirname "$0")/compare_many.mjs" "$oracle/"
 L=$WORK/lake
 D() { "$DELTA_BIN" --lake "$L" "$@"; }
 

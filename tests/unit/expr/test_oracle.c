@@ -234,8 +234,8 @@ static int setup_oracle(void **state)
 {
     (void)state;
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "command -v node >/dev/null 2>&1 && '%s/tools/duckdb-oracle/setup' 2>/dev/null",
-             DELTA_SHARED_DIR);
+    snprintf(cmd, sizeof cmd, "command -v node >/dev/null 2>&1 && '%s' 2>/dev/null",
+             DELTA_ORACLE_SETUP);
     FILE *p = popen(cmd, "r");
     g_oracle_dir[0] = '\0';
     if (p) {

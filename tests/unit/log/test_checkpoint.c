@@ -529,7 +529,7 @@ static const char *oracle(void)
     state = -1;
     if (system("command -v node >/dev/null 2>&1") != 0)
         return NULL;
-    FILE *p = popen(DELTA_SHARED_DIR "/tools/duckdb-oracle/setup 2>/dev/null", "r");
+    FILE *p = popen("'" DELTA_ORACLE_SETUP "' 2>/dev/null", "r");
     if (!p)
         return NULL;
     if (fgets(dir, sizeof dir, p))

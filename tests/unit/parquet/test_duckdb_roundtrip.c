@@ -140,7 +140,7 @@ static char *oracle_dir(dbuf *why)
         return NULL;
     }
     dbuf_reset(&out);
-    if (run_capture(ORACLE_SETUP, &out) != 0 || out.len == 0) {
+    if (run_capture("'" DELTA_ORACLE_SETUP "'", &out) != 0 || out.len == 0) {
         dbuf_printf(why, "%s failed: %s", ORACLE_SETUP, dbuf_cstr(&out));
         dbuf_free(&out);
         return NULL;

@@ -670,9 +670,7 @@ static void test_duckdb_oracle(void **state)
     dbuf out = DBUF_INIT;
     if (run_cmd("command -v node >/dev/null 2>&1", &out) != 0)
         SKIP_WITH("node is not installed: DuckDB oracle check skipped");
-    char setup_cmd[1024];
-    snprintf(setup_cmd, sizeof setup_cmd, "'%s/tools/duckdb-oracle/setup' 2>/dev/null",
-             DELTA_SHARED_DIR);
+    const char *setup_cmd = "'" DELTA_ORACLE_SETUP "' 2>/dev/null";
     if (access(DELTA_SHARED_DIR "/tools/duckdb-oracle/setup", X_OK) != 0)
         SKIP_WITH("no DuckDB oracle under " DELTA_SHARED_DIR ": check skipped");
     dbuf_reset(&out);
