@@ -268,14 +268,19 @@ int pq_file_writer_start_row_group(pq_file_writer *w)
     return 0;
 }
 
+uint64_t pq_file_writer_buffered_bytes(const pq_file_writer *w)
+{
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < w->ncols; i++)
+        bytes += pq_column_writer_buffered_bytes(w->cols[i]);
+    return bytes;
+}
+
 bool pq_file_writer_row_group_full(const pq_file_writer *w)
 {
     if (buffered_rows(w) >= w->o.row_group_size_rows)
         return true;
-    uint64_t bytes = 0;
-    for (uint32_t i = 0; i < w->ncols; i++)
-        bytes += pq_column_writer_buffered_bytes(w->cols[i]);
-    return bytes >= w->o.row_group_size_bytes;
+    return pq_file_writer_buffered_bytes(w) >= w->o.row_group_size_bytes;
 }
 
 static int page_index_append(dbuf *b, const uint8_t *p, size_t len, int64_t *off, int32_t *olen)

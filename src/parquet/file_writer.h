@@ -90,5 +90,7 @@ const pq_file_meta *pq_file_writer_metadata(const pq_file_writer *w);
 uint64_t pq_file_writer_num_rows(const pq_file_writer *w);
 /* Bytes written to the store so far. */
 uint64_t pq_file_writer_bytes_written(const pq_file_writer *w);
+/* Encoded bytes of the open row group, held in memory until it ends. */
+uint64_t pq_file_writer_buffered_bytes(const pq_file_writer *w);
 
 #endif

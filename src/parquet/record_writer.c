@@ -184,3 +184,21 @@ uint64_t pq_writer_bytes_written(const pq_writer *w)
 {
     return pq_file_writer_bytes_written(w->fw);
 }
+
+uint64_t pq_writer_buffered_bytes(const pq_writer *w)
+{
+    return pq_file_writer_buffered_bytes(w->fw);
+}
+
+int pq_writer_flush(pq_writer *w)
+{
+    if (w->err)
+        return w->err;
+    if (w->rows_in_group == 0)
+        return 0;
+    int rc = pq_file_writer_end_row_group(w->fw, w->rows_in_group);
+    w->rows_in_group = 0;
+    if (rc == 0)
+        rc = pq_file_writer_start_row_group(w->fw);
+    return rc ? fail(w, rc) : 0;
+}

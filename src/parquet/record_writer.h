@@ -55,5 +55,10 @@ int64_t pq_writer_num_rows(const pq_writer *w);
 const pq_file_meta *pq_writer_metadata(const pq_writer *w);
 /* Bytes of the file (after close: its size). */
 uint64_t pq_writer_bytes_written(const pq_writer *w);
+/* Encoded bytes of the open row group, held in memory until it ends. */
+uint64_t pq_writer_buffered_bytes(const pq_writer *w);
+/* Ends the open row group now (when it holds rows), writing it out: a
+ * caller keeping many files open bounds their memory this way. */
+int pq_writer_flush(pq_writer *w);
 
 #endif

@@ -20,7 +20,9 @@
  *     data file; statistics are folded in as they are written.
  *  4. Files are rolled at the target size (or max_rows_per_file); at most
  *     max_open_files are open at once (least recently used closed first),
- *     and each row group is bounded, so memory does not follow the input.
+ *     and the row groups they hold in memory are bounded together
+ *     (OPEN_FILES_MEMORY_BUDGET: the largest is written out early), so
+ *     memory does not follow the input.
  *  5. The commit: metaData when the schema changed, removes (overwrite:
  *     every live file, or those whose partition values satisfy
  *     replace_where), the adds, commitInfo WRITE with Spark's parameters
@@ -65,6 +67,9 @@
 #define DEFAULT_TARGET_SIZE ((int64_t)128 << 20)
 #define DEFAULT_MAX_OPEN 32
 #define ROW_GROUP_BYTES_CAP ((uint64_t)32 << 20)
+/* Encoded bytes all open files may hold in unfinished row groups together;
+ * above it the largest is written out as a (smaller) row group. */
+#define OPEN_FILES_MEMORY_BUDGET ((uint64_t)128 << 20)
 
 char *dtab_generation_expression(const dfield *f)
 {
@@ -480,6 +485,38 @@ static int close_lru(writer *w)
     return rc;
 }
 
+/* Keeps the row groups buffered by all open files within
+ * OPEN_FILES_MEMORY_BUDGET, flushing the largest first. */
+static int enforce_memory_budget(writer *w)
+{
+    for (;;) {
+        uint64_t total = 0, most = 0;
+        pentry *largest = NULL;
+        size_t it = 0;
+        const void *key;
+        size_t klen;
+        void *val;
+        while (dmap_next(w->open, &it, &key, &klen, &val)) {
+            pentry *e = val;
+            if (!e->file->w)
+                continue;
+            uint64_t b = pq_writer_buffered_bytes(e->file->w);
+            total += b;
+            if (b > most) {
+                most = b;
+                largest = e;
+            }
+        }
+        if (total <= OPEN_FILES_MEMORY_BUDGET || !largest)
+            return 0;
+        int rc = pq_writer_flush(largest->file->w);
+        if (rc)
+            return rc;
+        if (pq_writer_buffered_bytes(largest->file->w) >= most)
+            return 0; /* nothing left to write out */
+    }
+}
+
 /* Writes rows of a data batch (already only the rows of this partition). */
 static int write_rows(writer *w, pentry *e, const dvec *batch)
 {
@@ -525,7 +562,7 @@ static int write_rows(writer *w, pentry *e, const dvec *batch)
             w->nopen--;
         }
     }
-    return rc;
+    return rc ? rc : enforce_memory_budget(w);
 }
 
 static int get_entry(writer *w, const char *dir, char **values, pentry **out)
