@@ -670,9 +670,12 @@ static int load_segment(dlog_snapshot **out, delta_store *table, const dlog_segm
     return 0;
 }
 
+/* A checkpoint that cannot be read - corrupt, or written with something
+ * this reader does not support (a codec, a type) - is bypassed for an
+ * older checkpoint or the JSON commits when those reach the version. */
 static bool fallback_worthy(int rc)
 {
-    return rc == DELTA_ENOTIMPL || rc == DELTA_ECORRUPT;
+    return rc == DELTA_EUNSUPPORTED || rc == DELTA_ECORRUPT;
 }
 
 /* Lists (with the _last_checkpoint hint for latest loads), builds the
