@@ -12,6 +12,7 @@
 #include <delta/storage.h>
 #include <delta/parquet.h>
 #include <delta/table.h>
+#include <delta/optimize.h>
 #include <delta/vacuum.h>
 
 #endif

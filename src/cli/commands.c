@@ -66,9 +66,18 @@ const cli_command cli_commands[] = {
      "show a table's commits: version, time, operation, parameters, metrics",
      "Newest first; commits cleaned up from the log are not shown.", cmd_history},
     {"optimize",
-     "delta optimize TABLE [--where PARTITION_PREDICATE] [--z-order a,b,...]\n"
-     "               [--target-size BYTES] [--max-concurrent-tasks N]",
-     "compact small files, optionally clustering rows by Z-order", NULL, NULL},
+     "delta optimize TABLE [--where PARTITION_PREDICATE] [--target-size BYTES]\n"
+     "               [--format table|json] [--z-order a,b,... (not built yet)]",
+     "compact small files into files near the target size",
+     "Within each partition, files smaller than the target (--target-size, else\n"
+     "delta.targetFileSize, else 128 MiB) are read with their deletion vectors\n"
+     "applied and rewritten into as few files as possible; bigger files and\n"
+     "partitions with a single small file (without deletion vector) are left\n"
+     "alone. One OPTIMIZE commit with dataChange=false removes and adds, so\n"
+     "rows do not change. --where takes a predicate on partition columns only.\n"
+     "Concurrent appends do not make it fail; a concurrent commit removing a\n"
+     "file it rewrites does (the table is left as it was).",
+     cmd_optimize},
     {"vacuum",
      "delta vacuum TABLE [--retention-hours H] [--dry-run] [--lite] [--force-unsafe-retention]",
      "delete files no longer referenced by any retained version",

@@ -37,6 +37,7 @@ int cmd_write(const cli_global *g, int argc, char **argv);
 int cmd_list_tables(const cli_global *g, int argc, char **argv);
 int cmd_checkpoint(const cli_global *g, int argc, char **argv);
 int cmd_vacuum(const cli_global *g, int argc, char **argv);
+int cmd_optimize(const cli_global *g, int argc, char **argv);
 int cmd_generate(const cli_global *g, int argc, char **argv);
 int cmd_restore(const cli_global *g, int argc, char **argv);
 int cmd_constraint(const cli_global *g, int argc, char **argv);

@@ -822,18 +822,22 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
         delta_free(part);
         part = NULL;
     }
-    s->nfiles = dlog_snapshot_num_files(snap);
+    s->nfiles = opts->files ? opts->num_files : dlog_snapshot_num_files(snap);
     s->files = delta_calloc(s->nfiles ? s->nfiles : 1, sizeof *s->files);
     if (!s->files) {
         rc = DELTA_ENOMEM;
         goto fail;
     }
-    size_t it = 0, k = 0;
-    const dlog_live_file *lf;
-    while (k < s->nfiles && dlog_snapshot_next_file(snap, &it, &lf))
-        s->files[k++] = lf;
-    s->nfiles = k;
-    qsort(s->files, s->nfiles, sizeof *s->files, cmp_files);
+    if (opts->files) {
+        memcpy(s->files, opts->files, s->nfiles * sizeof *s->files);
+    } else {
+        size_t it = 0, k = 0;
+        const dlog_live_file *lf;
+        while (k < s->nfiles && dlog_snapshot_next_file(snap, &it, &lf))
+            s->files[k++] = lf;
+        s->nfiles = k;
+        qsort(s->files, s->nfiles, sizeof *s->files, cmp_files);
+    }
     delta_free(idx);
     s->on_free = opts->on_free;
     s->on_free_ctx = opts->on_free_ctx;

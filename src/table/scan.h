@@ -47,9 +47,13 @@ typedef struct dtab_scan_opts {
     /* A predicate (SQL, see predicate.h), or NULL: only rows where it is
      * TRUE come out; files it rules out are not opened. */
     const char *where;
+    /* When non-NULL: read exactly these live files of snap (borrowed), in
+     * this order, instead of every live file in path order. */
+    const dlog_live_file *const *files;
+    size_t num_files;
 } dtab_scan_opts;
 
-#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL}
+#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0}
 
 /* What a scan's file selection does (the predicate's effect). */
 typedef struct dtab_scan_counts {

@@ -1434,6 +1434,110 @@ done:
     return rc;
 }
 
+/* ---- rewriting (dtab_writer, write.h) -------------------------------------- */
+
+struct dtab_writer {
+    writer w;
+};
+
+int dtab_writer_new(dtab_writer **out, delta_store *store, const dlog_snapshot *snap,
+                    int64_t target_size)
+{
+    *out = NULL;
+    int rc = check_writable(snap);
+    if (rc)
+        return rc;
+    dtab_writer *d = delta_calloc(1, sizeof *d);
+    if (!d)
+        return DELTA_ENOMEM;
+    d->w.store = store;
+    d->w.snap = snap;
+    d->w.schema = dtype_ref(snap->schema);
+    delta_write_options o = DELTA_WRITE_OPTIONS_INIT;
+    o.target_file_size = target_size;
+    if ((rc = writer_setup(&d->w, &o, &snap->metadata))) {
+        dtab_writer_free(d, true);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+int dtab_writer_write(dtab_writer *d, const dlog_map *pv, const dvec *batch)
+{
+    writer *w = &d->w;
+    int64_t n = batch->length;
+    if (!n)
+        return 0;
+    if (batch->type->num_fields != w->schema->num_fields)
+        return delta_error_set(DELTA_EINVAL, "rewriting rows: a batch of %u columns, the table "
+                                             "has %u",
+                               batch->type->num_fields, w->schema->num_fields);
+    dbuf dir = DBUF_INIT;
+    char **values = delta_calloc(w->npart ? w->npart : 1, sizeof *values);
+    int rc = values ? 0 : DELTA_ENOMEM;
+    for (uint32_t p = 0; !rc && p < w->npart; p++) {
+        const char *v = dlog_map_get(pv, w->part_names[p], NULL);
+        hive_escape(&dir, w->part_names[p], strlen(w->part_names[p]));
+        dbuf_putc(&dir, '=');
+        if (v && *v) {
+            hive_escape(&dir, v, strlen(v));
+            if (!(values[p] = delta_strdup(v)))
+                rc = DELTA_ENOMEM;
+        } else {
+            dbuf_puts(&dir, DTAB_HIVE_NULL);
+        }
+        dbuf_putc(&dir, '/');
+    }
+    if (!rc && dir.err)
+        rc = dir.err;
+    dvec *data = NULL;
+    if (!rc) {
+        dvec **dc = delta_calloc(w->ndata ? w->ndata : 1, sizeof *dc);
+        if (!dc)
+            rc = DELTA_ENOMEM;
+        for (uint32_t i = 0; !rc && i < w->ndata; i++)
+            dc[i] = batch->children[w->data_idx[i]];
+        if (!rc)
+            rc = batch_of(w->data_schema, dc, n, &data);
+        delta_free(dc);
+    }
+    pentry *e = NULL;
+    if (!rc) {
+        rc = get_entry(w, dir.len ? dbuf_cstr(&dir) : "", values, &e);
+        values = NULL; /* taken (or freed) by get_entry */
+    }
+    if (!rc)
+        rc = write_rows(w, e, data);
+    if (!rc)
+        w->rows_total += n;
+    for (uint32_t p = 0; values && p < w->npart; p++)
+        delta_free(values[p]);
+    delta_free(values);
+    dvec_unref(data);
+    dbuf_free(&dir);
+    return rc;
+}
+
+int dtab_writer_finish(dtab_writer *d)
+{
+    return finish_all(&d->w);
+}
+
+dlog_action *dtab_writer_adds(dtab_writer *d, size_t *count)
+{
+    *count = d->w.nadds;
+    return d->w.adds;
+}
+
+void dtab_writer_free(dtab_writer *d, bool delete_files)
+{
+    if (!d)
+        return;
+    writer_free(&d->w, delete_files);
+    delta_free(d);
+}
+
 static int check_opts(const delta_write_options *o)
 {
     if (o && o->version != DELTA_WRITE_OPTIONS_VERSION)

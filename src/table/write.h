@@ -16,6 +16,7 @@
 
 #include "columnar/vector.h"
 #include "log/actions.h"
+#include "log/snapshot.h"
 #include "log/txn.h"
 
 struct json_t;
@@ -44,6 +45,35 @@ void dtab_stats_free(dtab_stats *s);
 int dtab_stats_update(dtab_stats *s, const dvec *batch);
 /* Appends the stats JSON object text, then starts over for the next file. */
 int dtab_stats_json(dtab_stats *s, dbuf *out);
+
+/* ---- rewriting rows (write.c) ---------------------------------------------- */
+
+/* A writer of data files for rows already in the table's shape, as the
+ * table writer lays them out: one Parquet file at a time per partition
+ * folder (Hive-escaped "col=value/"), rolled at the target size, with
+ * Delta statistics. Used by OPTIMIZE to rewrite files; no generated
+ * column, constraint or schema work is done (the rows came from the
+ * table). The adds it produces have dataChange true. */
+typedef struct dtab_writer dtab_writer;
+
+/* A writer for snap's table (snap and store borrowed; they must outlive
+ * it). target_size <= 0: delta.targetFileSize, else 128 MiB. Refuses
+ * tables the table writer refuses (protocol, column mapping ...). */
+int dtab_writer_new(dtab_writer **out, delta_store *store, const dlog_snapshot *snap,
+                    int64_t target_size);
+/* Appends the rows of `batch` (every column of the table schema, in
+ * order, as a scan gives them) to the partition whose partitionValues are
+ * `pv` (the data columns are written; the partition columns of the batch
+ * are ignored). */
+int dtab_writer_write(dtab_writer *w, const dlog_map *pv, const dvec *batch);
+/* Closes every open file (their adds become available). */
+int dtab_writer_finish(dtab_writer *w);
+/* The add actions of the files closed so far (owned by the writer; a
+ * caller may take their payloads, e.g. with dlog_tx_stage). */
+dlog_action *dtab_writer_adds(dtab_writer *w, size_t *count);
+/* Frees the writer; with delete_files, every file it wrote is deleted
+ * (best effort), as after a failed commit. */
+void dtab_writer_free(dtab_writer *w, bool delete_files);
 
 /* ---- input files (input.c) ------------------------------------------------- */
 

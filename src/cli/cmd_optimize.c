@@ -1,0 +1,126 @@
+/*
+ * delta optimize TABLE [--where PARTITION_PREDICATE] [--target-size BYTES] [--format table|json]
+ *
+ * On the public API (delta/optimize.h): bin-packing of each partition's
+ * small files into files near the target size, as one OPTIMIZE commit.
+ * Prints what was rewritten (files and bytes removed and added, the
+ * partitions, the version), or that nothing needed it; --format json
+ * prints the same figures as one JSON object. A --where naming a column
+ * that is not a partition column exits 2 with the library's message;
+ * --z-order is part of the command's contract but not built yet (exit 3).
+ */
+#include <delta/delta.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli_util.h"
+#include "commands.h"
+
+/* TABLE itself when it looks like a path or URI, else LAKE/TABLE. */
+static char *optimize_location(const cli_global *g, const char *table)
+{
+    char *out;
+    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
+        strcmp(table, "..") == 0) {
+        out = strdup(table);
+    } else {
+        size_t n = strlen(g->lake);
+        bool slash = n > 0 && g->lake[n - 1] == '/';
+        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
+            out = NULL;
+    }
+    if (!out)
+        fprintf(stderr, "delta optimize: out of memory\n");
+    return out;
+}
+
+int cmd_optimize(const cli_global *g, int argc, char **argv)
+{
+    static const cli_opt opts[] = {{"where", CLI_VALUE},
+                                   {"target-size", CLI_VALUE},
+                                   {"z-order", CLI_VALUE},
+                                   {"format", CLI_VALUE}};
+    const char *cmd = "optimize";
+    cli_args a;
+    if (cli_parse(&a, cmd, argc, argv, opts, sizeof opts / sizeof opts[0]))
+        return EXIT_USAGE;
+    if (a.npositional != 1) {
+        fprintf(stderr, "delta %s: expected one TABLE (see 'delta help optimize')\n", cmd);
+        return EXIT_USAGE;
+    }
+    const char *fmt = cli_get(&a, "format");
+    bool json = fmt && strcmp(fmt, "json") == 0;
+    if (fmt && !json && strcmp(fmt, "table") != 0) {
+        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+        return EXIT_USAGE;
+    }
+    if (cli_get(&a, "z-order")) {
+        fprintf(stderr, "delta %s: --z-order is not built yet (bin-packing only)\n", cmd);
+        return EXIT_NOT_BUILT;
+    }
+    delta_optimize_options oo = DELTA_OPTIMIZE_OPTIONS_INIT;
+    oo.where = cli_get(&a, "where");
+    const char *ts = cli_get(&a, "target-size");
+    if (ts) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(ts, &end, 10);
+        if (!*ts || *end || errno || v <= 0) {
+            fprintf(stderr, "delta %s: --target-size: '%s' is not a number of bytes > 0\n", cmd,
+                    ts);
+            return EXIT_USAGE;
+        }
+        oo.target_size = v;
+    }
+
+    char *loc = optimize_location(g, a.positional[0]);
+    if (!loc)
+        return EXIT_FAILURE_RUNTIME;
+    delta_table *t = NULL;
+    delta_optimize_result r;
+    int rc = delta_table_open(&t, loc);
+    if (!rc)
+        rc = delta_table_optimize(t, &oo, &r);
+    int status = EXIT_OK;
+    if (rc) {
+        cli_report(cmd, rc);
+        status = rc == DELTA_EINVAL || rc == DELTA_ENOTFOUND || rc == DELTA_ETYPE
+                     ? EXIT_USAGE
+                     : EXIT_FAILURE_RUNTIME;
+        /* a missing table is a runtime failure, a bad predicate a usage error */
+        if (!t)
+            status = EXIT_FAILURE_RUNTIME;
+    } else if (json) {
+        printf("{\"version\":%" PRId64 ",\"read_version\":%" PRId64 ",\"committed\":%s"
+               ",\"target_size\":%" PRId64 ",\"num_files_removed\":%" PRId64
+               ",\"num_files_added\":%" PRId64 ",\"num_removed_bytes\":%" PRId64
+               ",\"num_added_bytes\":%" PRId64 ",\"min_file_size\":%" PRId64
+               ",\"max_file_size\":%" PRId64 ",\"num_rows\":%" PRId64
+               ",\"num_deletion_vectors_removed\":%" PRId64 ",\"partitions_optimized\":%" PRId64
+               ",\"total_considered_files\":%" PRId64 ",\"total_files_skipped\":%" PRId64
+               ",\"total_files\":%" PRId64 "}\n",
+               r.version, r.read_version, r.version >= 0 ? "true" : "false", r.target_size,
+               r.num_files_removed, r.num_files_added, r.num_removed_bytes, r.num_added_bytes,
+               r.min_file_size, r.max_file_size, r.num_rows, r.num_dvs_removed,
+               r.partitions_optimized, r.total_considered_files, r.total_files_skipped,
+               r.total_files);
+    } else if (r.version < 0) {
+        printf("nothing to optimize in %s (version %" PRId64 ", %" PRId64
+               " files, target %" PRId64 " bytes)\n",
+               loc, r.read_version, r.total_files, r.target_size);
+    } else {
+        printf("optimized %s as version %" PRId64 ": %" PRId64 " files (%" PRId64
+               " bytes) rewritten into %" PRId64 " files (%" PRId64 " bytes) in %" PRId64
+               " partitions; %" PRId64 " rows; target %" PRId64 " bytes\n",
+               loc, r.version, r.num_files_removed, r.num_removed_bytes, r.num_files_added,
+               r.num_added_bytes, r.partitions_optimized, r.num_rows, r.target_size);
+    }
+    delta_table_free(t);
+    free(loc);
+    return status;
+}

@@ -1,0 +1,472 @@
+/*
+ * OPTIMIZE (bin-packing): rewrites each partition's small files into
+ * files near the target size (rules in delta/optimize.h, invariants and
+ * order of work in optimize.h).
+ *
+ * Files are grouped by their partition values (a key built from each
+ * partition column's text, a null and an empty string being the same
+ * null). Within a group, files are taken in path order, so the same
+ * snapshot is always rewritten the same way. Each group is read with a
+ * scan of exactly its files (deletion vectors applied) and written with
+ * the table writer, whose files are closed at the end of the group, so a
+ * new file never mixes partitions and memory is one group's open file.
+ */
+#include "ops/optimize.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <delta/table.h>
+
+#include "columnar/vector.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/hashmap.h"
+#include "core/str.h"
+#include "expr/expr.h"
+#include "log/actions.h"
+#include "log/snapshot.h"
+#include "log/txn.h"
+#include "table/predicate.h"
+#include "table/props.h"
+#include "table/scan.h"
+#include "table/write.h"
+
+#define DEFAULT_TARGET_SIZE ((int64_t)128 << 20)
+
+typedef struct group {
+    const dlog_live_file **files; /* the small files, path order */
+    size_t n, cap;
+    bool has_dv;
+} group;
+
+typedef struct opt {
+    delta_store *store;
+    const dlog_snapshot *snap;
+    const char *uri;
+    int64_t target;
+    expr *where; /* bound to the table schema; partition columns only */
+    bool *known; /* per table column: a partition column */
+    group *groups;
+    size_t ngroups, cap_groups;
+    dmap *by_key; /* partition key -> group index + 1 */
+} opt;
+
+static int cmp_files(const void *a, const void *b)
+{
+    const dlog_live_file *x = *(const dlog_live_file *const *)a;
+    const dlog_live_file *y = *(const dlog_live_file *const *)b;
+    return strcmp(x->canonical, y->canonical);
+}
+
+static bool is_partition_column(const dlog_snapshot *s, const char *name)
+{
+    for (size_t p = 0; p < s->metadata.num_partition_columns; p++)
+        if (dstr_ieq(s->metadata.partition_columns[p], name))
+            return true;
+    return false;
+}
+
+/* Binds --where, refusing columns that are not partition columns. */
+static int bind_where(opt *o, const char *where)
+{
+    const dlog_snapshot *s = o->snap;
+    uint32_t *cols = NULL;
+    size_t ncols = 0;
+    int rc = dtab_pred_columns(s, where, &cols, &ncols);
+    if (rc)
+        return delta_error_prefix(rc, "optimize of %s: ", o->uri);
+    for (size_t i = 0; i < ncols; i++) {
+        const char *name = s->schema->fields[cols[i]].name;
+        if (is_partition_column(s, name))
+            continue;
+        dbuf parts = DBUF_INIT;
+        for (size_t p = 0; p < s->metadata.num_partition_columns; p++)
+            dbuf_printf(&parts, "%s%s", p ? ", " : "", s->metadata.partition_columns[p]);
+        rc = delta_error_set(DELTA_EINVAL,
+                             "optimize of %s: --where '%s': column '%s' is not a partition "
+                             "column; optimize filters whole partitions only (%s%s)",
+                             o->uri, where, name,
+                             parts.len ? "partition columns: " : "the table is not partitioned",
+                             parts.len ? dbuf_cstr(&parts) : "");
+        dbuf_free(&parts);
+        delta_free(cols);
+        return rc;
+    }
+    delta_free(cols);
+    if ((rc = expr_parse(&o->where, where)))
+        return delta_error_prefix(rc, "optimize of %s: --where '%s': ", o->uri, where);
+    expr_scope sc = {NULL, s->schema};
+    if ((rc = expr_bind(o->where, &sc, 1)))
+        return delta_error_prefix(rc, "optimize of %s: --where '%s': ", o->uri, where);
+    o->known = delta_calloc(s->schema->num_fields ? s->schema->num_fields : 1, sizeof *o->known);
+    if (!o->known)
+        return DELTA_ENOMEM;
+    for (uint32_t i = 0; i < s->schema->num_fields; i++)
+        o->known[i] = is_partition_column(s, s->schema->fields[i].name);
+    return 0;
+}
+
+/* Whether the file's partition satisfies --where (TRUE). */
+static int selected(opt *o, const dlog_live_file *lf, bool *out)
+{
+    *out = true;
+    if (!o->where)
+        return 0;
+    const dtype *st = o->snap->schema;
+    const char **vals = delta_calloc(st->num_fields ? st->num_fields : 1, sizeof *vals);
+    if (!vals)
+        return DELTA_ENOMEM;
+    for (uint32_t i = 0; i < st->num_fields; i++) {
+        if (!o->known[i])
+            continue;
+        /* the partitionValues key as the metadata spells the column */
+        for (size_t p = 0; p < o->snap->metadata.num_partition_columns; p++) {
+            const char *pc = o->snap->metadata.partition_columns[p];
+            if (dstr_ieq(pc, st->fields[i].name))
+                vals[i] = dlog_map_get(&lf->add.partition_values, pc, NULL);
+        }
+        if (vals[i] && !*vals[i])
+            vals[i] = NULL;
+    }
+    dvec *row = NULL;
+    int rc = expr_partition_row(st, vals, o->known, &row);
+    delta_free(vals);
+    if (rc)
+        return delta_error_prefix(rc, "optimize of %s: %s: ", o->uri, lf->add.path);
+    const dvec *bs[1] = {row};
+    expr_input in = {bs, 1, 1};
+    uint32_t sel[1];
+    int64_t ns = 0;
+    rc = expr_select(o->where->root, &in, NULL, 0, sel, &ns);
+    dvec_unref(row);
+    *out = ns == 1;
+    return rc;
+}
+
+/* Puts a small file into its partition's group. */
+static int add_to_group(opt *o, const dlog_live_file *lf, dbuf *key)
+{
+    dbuf_reset(key);
+    const dlog_metadata *m = &o->snap->metadata;
+    for (size_t p = 0; p < m->num_partition_columns; p++) {
+        const char *v = dlog_map_get(&lf->add.partition_values, m->partition_columns[p], NULL);
+        if (v && *v)
+            dbuf_printf(key, "V%zu:%s", strlen(v), v);
+        else
+            dbuf_puts(key, "N");
+    }
+    if (key->err)
+        return key->err;
+    void *gi;
+    group *g;
+    if (dmap_sget(o->by_key, dbuf_cstr(key), &gi)) {
+        g = &o->groups[(intptr_t)gi - 1];
+    } else {
+        if (o->ngroups == o->cap_groups) {
+            size_t cap = o->cap_groups ? o->cap_groups * 2 : 16;
+            group *n = delta_realloc(o->groups, cap * sizeof *n);
+            if (!n)
+                return DELTA_ENOMEM;
+            o->groups = n;
+            o->cap_groups = cap;
+        }
+        g = &o->groups[o->ngroups++];
+        memset(g, 0, sizeof *g);
+        int rc = dmap_sput(o->by_key, dbuf_cstr(key), (void *)(intptr_t)o->ngroups, NULL);
+        if (rc)
+            return rc;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 8;
+        const dlog_live_file **n = delta_realloc(g->files, cap * sizeof *n);
+        if (!n)
+            return DELTA_ENOMEM;
+        g->files = n;
+        g->cap = cap;
+    }
+    g->files[g->n++] = lf;
+    g->has_dv = g->has_dv || lf->add.has_dv;
+    return 0;
+}
+
+static bool rewritten(const group *g)
+{
+    return g->n >= 2 || (g->n == 1 && g->has_dv);
+}
+
+/* Reads one group's files and writes their rows. */
+static int rewrite_group(opt *o, dtab_writer *w, const group *g, int64_t *rows)
+{
+    dtab_scan_opts so = DTAB_SCAN_OPTS_INIT;
+    so.files = g->files;
+    so.num_files = g->n;
+    dstream *s = NULL;
+    int rc = dtab_scan_open(&s, o->snap, &so);
+    const dlog_map *pv = &g->files[0]->add.partition_values;
+    while (!rc) {
+        dvec *b = NULL;
+        rc = s->next(s, &b);
+        if (rc || !b)
+            break;
+        rc = dtab_writer_write(w, pv, b);
+        *rows += b->length;
+        dvec_unref(b);
+    }
+    if (s)
+        s->free(s);
+    if (!rc)
+        rc = dtab_writer_finish(w);
+    return rc;
+}
+
+static char *json_text(json_t *v)
+{
+    dbuf b = DBUF_INIT;
+    if (!v || dlog_json_dump(v, &b)) {
+        dbuf_free(&b);
+        return NULL;
+    }
+    return dbuf_detach(&b, NULL);
+}
+
+static void set_num(json_t *o, const char *key, int64_t v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%" PRId64, v);
+    json_object_set_new(o, key, json_string(num));
+}
+
+static int target_of(const dlog_snapshot *s, const delta_optimize_options *o, const char *uri,
+                     int64_t *out)
+{
+    *out = o->target_size;
+    if (*out > 0)
+        return 0;
+    const char *ts = dlog_snapshot_property(s, "delta.targetFileSize");
+    *out = DEFAULT_TARGET_SIZE;
+    if (ts && (dtab_parse_bytes(ts, out) || *out <= 0))
+        return delta_error_set(DELTA_EINVAL,
+                               "optimize of %s: delta.targetFileSize '%s' is not a size in bytes",
+                               uri, ts);
+    return 0;
+}
+
+int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
+                     const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
+                     delta_optimize_result *out)
+{
+    delta_optimize_options defaults = DELTA_OPTIMIZE_OPTIONS_INIT;
+    const delta_optimize_options *oo = opts ? opts : &defaults;
+    delta_optimize_result res;
+    memset(&res, 0, sizeof res);
+    res.version = -1;
+    res.read_version = snap->version;
+    if (out)
+        *out = res;
+    opt o;
+    memset(&o, 0, sizeof o);
+    o.store = table;
+    o.snap = snap;
+    o.uri = delta_store_uri(table);
+    if (oo->version < 1 || oo->version > DELTA_OPTIMIZE_OPTIONS_VERSION)
+        return delta_error_set(DELTA_EINVAL, "optimize options: unknown version %u", oo->version);
+    if (!snap->schema)
+        return delta_error_set(DELTA_EINVAL, "optimize of %s: the table has no schema", o.uri);
+
+    const dlog_live_file **all = NULL;
+    dtab_writer *w = NULL;
+    dlog_tx *tx = NULL;
+    char *params = NULL, *metrics = NULL;
+    dbuf key = DBUF_INIT;
+    bool committed = false;
+    int rc = target_of(snap, oo, o.uri, &o.target);
+    if (rc)
+        goto cleanup;
+    res.target_size = o.target;
+    if (oo->where && (rc = bind_where(&o, oo->where)))
+        goto cleanup;
+
+    /* the files, in path order, grouped by partition */
+    size_t nall = dlog_snapshot_num_files(snap), k = 0;
+    all = delta_calloc(nall ? nall : 1, sizeof *all);
+    if (!all || (rc = dmap_new(&o.by_key, 16))) {
+        rc = rc ? rc : DELTA_ENOMEM;
+        goto cleanup;
+    }
+    size_t it = 0;
+    const dlog_live_file *lf;
+    while (k < nall && dlog_snapshot_next_file(snap, &it, &lf))
+        all[k++] = lf;
+    nall = k;
+    qsort(all, nall, sizeof *all, cmp_files);
+    res.total_files = (int64_t)nall;
+    for (size_t i = 0; i < nall; i++) {
+        bool sel;
+        if ((rc = selected(&o, all[i], &sel)))
+            goto cleanup;
+        if (!sel)
+            continue;
+        res.total_considered_files++;
+        if (all[i]->add.size >= o.target) {
+            res.total_files_skipped++;
+            continue;
+        }
+        if ((rc = add_to_group(&o, all[i], &key)))
+            goto cleanup;
+    }
+    for (size_t i = 0; i < o.ngroups; i++)
+        if (!rewritten(&o.groups[i]))
+            res.total_files_skipped += (int64_t)o.groups[i].n;
+
+    /* read and write */
+    bool any = false;
+    for (size_t i = 0; i < o.ngroups; i++)
+        any = any || rewritten(&o.groups[i]);
+    if (!any)
+        goto cleanup;
+    if ((rc = dtab_writer_new(&w, table, snap, o.target))) {
+        rc = delta_error_prefix(rc, "optimize of %s: ", o.uri);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < o.ngroups; i++) {
+        const group *g = &o.groups[i];
+        if (!rewritten(g))
+            continue;
+        if ((rc = rewrite_group(&o, w, g, &res.num_rows))) {
+            rc = delta_error_prefix(rc, "optimize of %s: ", o.uri);
+            goto cleanup;
+        }
+        res.partitions_optimized++;
+    }
+
+    /* the commit */
+    if ((rc = dlog_tx_begin(&tx, table, snap, tx_opts)))
+        goto cleanup;
+    for (size_t i = 0; i < o.ngroups; i++) {
+        const group *g = &o.groups[i];
+        if (!rewritten(g))
+            continue;
+        for (size_t j = 0; j < g->n; j++) {
+            if ((rc = dlog_tx_remove_file(tx, g->files[j], false)))
+                goto cleanup;
+            res.num_files_removed++;
+            res.num_removed_bytes += g->files[j]->add.size;
+            res.num_dvs_removed += g->files[j]->add.has_dv ? 1 : 0;
+        }
+    }
+    size_t nadds;
+    dlog_action *adds = dtab_writer_adds(w, &nadds);
+    for (size_t i = 0; i < nadds; i++) {
+        int64_t size = adds[i].u.add.size;
+        res.num_files_added++;
+        res.num_added_bytes += size;
+        if (i == 0 || size < res.min_file_size)
+            res.min_file_size = size;
+        if (size > res.max_file_size)
+            res.max_file_size = size;
+        adds[i].u.add.data_change = false;
+        if ((rc = dlog_tx_stage(tx, &adds[i])))
+            goto cleanup;
+    }
+    json_t *pj = json_object();
+    json_t *pa = json_array();
+    if (oo->where)
+        json_array_append_new(pa, json_string(oo->where));
+    char *pa_text = json_text(pa);
+    json_decref(pa);
+    json_object_set_new(pj, "predicate", json_string(pa_text ? pa_text : "[]"));
+    json_object_set_new(pj, "zOrderBy", json_string("[]"));
+    delta_free(pa_text);
+    params = json_text(pj);
+    json_decref(pj);
+    json_t *mj = json_object();
+    set_num(mj, "numRemovedFiles", res.num_files_removed);
+    set_num(mj, "numRemovedBytes", res.num_removed_bytes);
+    set_num(mj, "numAddedFiles", res.num_files_added);
+    set_num(mj, "numAddedBytes", res.num_added_bytes);
+    set_num(mj, "minFileSize", res.min_file_size);
+    set_num(mj, "maxFileSize", res.max_file_size);
+    set_num(mj, "numDeletionVectorsRemoved", res.num_dvs_removed);
+    set_num(mj, "numFilesAdded", res.num_files_added);
+    set_num(mj, "numFilesRemoved", res.num_files_removed);
+    set_num(mj, "partitionsOptimized", res.partitions_optimized);
+    set_num(mj, "totalConsideredFiles", res.total_considered_files);
+    set_num(mj, "totalFilesSkipped", res.total_files_skipped);
+    set_num(mj, "totalFiles", res.total_files);
+    set_num(mj, "numOutputRows", res.num_rows);
+    metrics = json_text(mj);
+    json_decref(mj);
+    if (!params || !metrics) {
+        rc = DELTA_ENOMEM;
+        goto cleanup;
+    }
+    if ((rc = dlog_tx_set_operation(tx, "OPTIMIZE", params, metrics)))
+        goto cleanup;
+    dlog_commit_result cr;
+    if ((rc = dlog_tx_commit(tx, &cr))) {
+        rc = delta_error_prefix(rc, "optimize of %s: ", o.uri);
+        goto cleanup;
+    }
+    committed = true;
+    res.version = cr.version;
+
+cleanup:
+    if (rc) {
+        /* keep the error message across cleanup */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", delta_error_last());
+        dlog_tx_free(tx);
+        dtab_writer_free(w, true);
+        delta_error_set(rc, "%s", msg);
+        res.version = -1;
+    } else {
+        dlog_tx_free(tx);
+        dtab_writer_free(w, !committed && w);
+    }
+    if (out)
+        *out = res;
+    for (size_t i = 0; i < o.ngroups; i++)
+        delta_free(o.groups[i].files);
+    delta_free(o.groups);
+    dmap_free(o.by_key);
+    expr_free(o.where);
+    delta_free(o.known);
+    delta_free(all);
+    delta_free(params);
+    delta_free(metrics);
+    dbuf_free(&key);
+    return rc;
+}
+
+int dops_optimize(delta_store *table, const delta_optimize_options *opts,
+                  const dlog_tx_opts *tx_opts, delta_optimize_result *out)
+{
+    dlog_snapshot *snap = NULL;
+    int rc = dlog_snapshot_open(&snap, table, NULL);
+    if (!rc)
+        rc = dops_optimize_at(table, snap, opts, tx_opts, out);
+    else if (out) {
+        memset(out, 0, sizeof *out);
+        out->version = out->read_version = -1;
+    }
+    dlog_snapshot_free(snap);
+    return rc;
+}
+
+int delta_table_optimize(delta_table *t, const delta_optimize_options *opts,
+                         delta_optimize_result *out)
+{
+    if (!t)
+        return delta_error_set(DELTA_EINVAL, "optimize: no table");
+    delta_store *s = NULL;
+    int rc = delta_store_open(&s, delta_table_uri(t));
+    if (!rc)
+        rc = dops_optimize(s, opts, NULL, out);
+    delta_store_free(s);
+    return rc;
+}
