@@ -55,7 +55,8 @@ typedef struct delta_optimize_options {
     unsigned version;   /**< DELTA_OPTIMIZE_OPTIONS_VERSION */
     /** A predicate over partition columns only (SQL, as `delta read
      *  --where`), or NULL: only partitions where it is TRUE are
-     *  optimized. A column that is not a partition column is
+     *  optimized. A column that is not a partition column, an unknown
+     *  column or a predicate that does not parse or is not boolean is
      *  DELTA_EINVAL naming it. */
     const char *where;
     /** Target file size in bytes; <= 0: delta.targetFileSize, else

@@ -89,12 +89,8 @@ int cmd_optimize(const cli_global *g, int argc, char **argv)
     int status = EXIT_OK;
     if (rc) {
         cli_report(cmd, rc);
-        status = rc == DELTA_EINVAL || rc == DELTA_ENOTFOUND || rc == DELTA_ETYPE
-                     ? EXIT_USAGE
-                     : EXIT_FAILURE_RUNTIME;
-        /* a missing table is a runtime failure, a bad predicate a usage error */
-        if (!t)
-            status = EXIT_FAILURE_RUNTIME;
+        /* a predicate or option the library refuses is a usage error */
+        status = rc == DELTA_EINVAL ? EXIT_USAGE : EXIT_FAILURE_RUNTIME;
     } else if (json) {
         printf("{\"version\":%" PRId64 ",\"read_version\":%" PRId64 ",\"committed\":%s"
                ",\"target_size\":%" PRId64 ",\"num_files_removed\":%" PRId64

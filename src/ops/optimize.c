@@ -78,8 +78,9 @@ static int bind_where(opt *o, const char *where)
     uint32_t *cols = NULL;
     size_t ncols = 0;
     int rc = dtab_pred_columns(s, where, &cols, &ncols);
-    if (rc)
-        return delta_error_prefix(rc, "optimize of %s: ", o->uri);
+    if (rc) /* a predicate that cannot be used is a bad option */
+        return delta_error_prefix(rc == DELTA_ENOMEM ? rc : DELTA_EINVAL, "optimize of %s: ",
+                                  o->uri);
     for (size_t i = 0; i < ncols; i++) {
         const char *name = s->schema->fields[cols[i]].name;
         if (is_partition_column(s, name))
@@ -98,11 +99,10 @@ static int bind_where(opt *o, const char *where)
         return rc;
     }
     delta_free(cols);
-    if ((rc = expr_parse(&o->where, where)))
-        return delta_error_prefix(rc, "optimize of %s: --where '%s': ", o->uri, where);
     expr_scope sc = {NULL, s->schema};
-    if ((rc = expr_bind(o->where, &sc, 1)))
-        return delta_error_prefix(rc, "optimize of %s: --where '%s': ", o->uri, where);
+    if ((rc = expr_parse(&o->where, where)) || (rc = expr_bind(o->where, &sc, 1)))
+        return delta_error_prefix(rc == DELTA_ENOMEM ? rc : DELTA_EINVAL,
+                                  "optimize of %s: --where '%s': ", o->uri, where);
     o->known = delta_calloc(s->schema->num_fields ? s->schema->num_fields : 1, sizeof *o->known);
     if (!o->known)
         return DELTA_ENOMEM;
