@@ -598,6 +598,63 @@ static void test_crash_at_every_operation(void **state)
     free(want);
 }
 
+/* Seeded property: random tables (partitioned or not, random writes and
+ * row counts), random targets and partition predicates: the rows never
+ * change, every file added is in a partition selected, and with the
+ * default target every selected partition ends with one file. */
+static void test_random_tables(void **state)
+{
+    (void)state;
+    static const char *const wheres[] = {NULL, "cat = 'a'", "cat IS NULL", "cat <> 'b'",
+                                         "cat IN ('a', 'b')"};
+    for (unsigned seed = 1; seed <= 12; seed++) {
+        srand(seed);
+        bool partitioned = rand() % 4 != 0;
+        int ncats = 1 + rand() % 3;
+        char *dir = make_table(partitioned, NULL, NULL);
+        int writes = 1 + rand() % 6;
+        for (int w = 0; w < writes; w++)
+            append_rows(dir, w * 1000, 1 + rand() % 60, ncats);
+        delta_store *s;
+        assert_int_equal(delta_store_open(&s, dir), 0);
+        char *before = rows_of(s);
+        size_t files_before = live_files(s, "*");
+        const char *where = partitioned ? wheres[rand() % 5] : NULL;
+        bool small_target = rand() % 2;
+        delta_optimize_result r;
+        assert_int_equal(optimize(dir, where, small_target ? 700 + rand() % 2000 : 0, &r), 0);
+        char *after = rows_of(s);
+        assert_string_equal(before, after);
+        assert_int_equal(live_files(s, "*"),
+                         files_before - (size_t)r.num_files_removed + (size_t)r.num_files_added);
+        if (!small_target && !where) {
+            /* one file per partition (at most ncats partitions) */
+            assert_true(live_files(s, "*") <= (size_t)(partitioned ? ncats : 1));
+        }
+        if (r.version >= 0) {
+            dlog_snapshot *snap = th_open(s);
+            size_t it = 0;
+            const dlog_live_file *f;
+            while (dlog_snapshot_next_file(snap, &it, &f)) {
+                if (f->add.data_change)
+                    continue; /* not written by the optimize */
+                const char *v = dlog_map_get(&f->add.partition_values, "cat", NULL);
+                if (where && !strcmp(where, "cat = 'a'"))
+                    assert_true(v && !strcmp(v, "a"));
+                if (where && !strcmp(where, "cat IS NULL"))
+                    assert_true(!v || !*v);
+                if (where && !strcmp(where, "cat <> 'b'"))
+                    assert_true(v && !strcmp(v, "a")); /* null <> 'b' is NULL */
+            }
+            dlog_snapshot_free(snap);
+        }
+        free(before);
+        free(after);
+        delta_store_free(s);
+        tmpdir_remove(dir);
+    }
+}
+
 static void test_options(void **state)
 {
     (void)state;
@@ -628,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_append_ok),
         cmocka_unit_test(test_concurrent_remove_conflicts),
         cmocka_unit_test(test_crash_at_every_operation),
+        cmocka_unit_test(test_random_tables),
         cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
