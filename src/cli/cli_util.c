@@ -147,3 +147,35 @@ void cli_json_string(FILE *fp, const char *s)
     }
     fputc('"', fp);
 }
+
+char *cli_table_location(const cli_global *g, const char *cmd, const char *table)
+{
+    char *out;
+    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
+        strcmp(table, "..") == 0) {
+        out = strdup(table);
+    } else {
+        int rc = delta_lake_check_name(table);
+        if (rc) {
+            cli_report(cmd, rc);
+            return NULL;
+        }
+        size_t n = strlen(g->lake);
+        bool slash = n > 0 && g->lake[n - 1] == '/';
+        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
+            out = NULL;
+    }
+    if (!out)
+        fprintf(stderr, "delta %s: out of memory\n", cmd);
+    return out;
+}
+
+int cli_parse_table_format(const char *cmd, const char *fmt, bool *json)
+{
+    *json = fmt && strcmp(fmt, "json") == 0;
+    if (fmt && !*json && strcmp(fmt, "table") != 0) {
+        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+        return 1;
+    }
+    return 0;
+}

@@ -7,13 +7,25 @@
 #ifndef DELTA_CLI_UTIL_H
 #define DELTA_CLI_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "commands.h"
 #include <stdio.h>
 
 /* Prints "delta CMD: MESSAGE" from delta_error_last() (or the code's name
  * when there is no message). */
 void cli_report(const char *cmd, int rc);
+
+/* Where TABLE lives: itself when it looks like a path or URI (it holds a
+ * '/' or ':', or is "." or ".."), else LAKE/TABLE after checking TABLE is
+ * a valid lake name. A malloc'd string, or NULL with the error printed. */
+char *cli_table_location(const cli_global *g, const char *cmd, const char *table);
+
+/* --format table|json (fmt NULL = table): 0 with *json set, or nonzero
+ * with the error printed (a usage error). */
+int cli_parse_table_format(const char *cmd, const char *fmt, bool *json);
 
 /* A whole non-negative decimal integer (count) or a positive one. */
 int cli_parse_count(const char *cmd, const char *opt, const char *text, int64_t *out);

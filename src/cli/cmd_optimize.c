@@ -21,24 +21,6 @@
 #include "cli_util.h"
 #include "commands.h"
 
-/* TABLE itself when it looks like a path or URI, else LAKE/TABLE. */
-static char *optimize_location(const cli_global *g, const char *table)
-{
-    char *out;
-    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
-        strcmp(table, "..") == 0) {
-        out = strdup(table);
-    } else {
-        size_t n = strlen(g->lake);
-        bool slash = n > 0 && g->lake[n - 1] == '/';
-        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
-            out = NULL;
-    }
-    if (!out)
-        fprintf(stderr, "delta optimize: out of memory\n");
-    return out;
-}
-
 int cmd_optimize(const cli_global *g, int argc, char **argv)
 {
     static const cli_opt opts[] = {{"where", CLI_VALUE},
@@ -53,12 +35,9 @@ int cmd_optimize(const cli_global *g, int argc, char **argv)
         fprintf(stderr, "delta %s: expected one TABLE (see 'delta help optimize')\n", cmd);
         return EXIT_USAGE;
     }
-    const char *fmt = cli_get(&a, "format");
-    bool json = fmt && strcmp(fmt, "json") == 0;
-    if (fmt && !json && strcmp(fmt, "table") != 0) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+    bool json;
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
-    }
     if (cli_get(&a, "z-order")) {
         fprintf(stderr, "delta %s: --z-order is not built yet (bin-packing only)\n", cmd);
         return EXIT_NOT_BUILT;
@@ -78,7 +57,7 @@ int cmd_optimize(const cli_global *g, int argc, char **argv)
         oo.target_size = v;
     }
 
-    char *loc = optimize_location(g, a.positional[0]);
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     delta_table *t = NULL;

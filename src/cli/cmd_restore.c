@@ -21,44 +21,11 @@
 #include "cli_util.h"
 #include "commands.h"
 
-static char *resolve_table(const cli_global *g, const char *cmd, const char *table)
-{
-    char *out;
-    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
-        strcmp(table, "..") == 0) {
-        out = strdup(table);
-    } else {
-        if (delta_lake_check_name(table)) {
-            cli_report(cmd, DELTA_EINVAL);
-            return NULL;
-        }
-        size_t n = strlen(g->lake);
-        bool slash = n > 0 && g->lake[n - 1] == '/';
-        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
-            out = NULL;
-    }
-    if (!out)
-        fprintf(stderr, "delta %s: out of memory\n", cmd);
-    return out;
-}
-
-/* --format table|json: 0 with *json set, else EXIT_USAGE (message printed). */
-static int parse_format(const char *cmd, const cli_args *a, bool *json)
-{
-    const char *fmt = cli_get(a, "format");
-    *json = fmt && strcmp(fmt, "json") == 0;
-    if (fmt && !*json && strcmp(fmt, "table") != 0) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
 /* Opens the table named by `name`; prints the error and returns nonzero. */
 static int open_table(const cli_global *g, const char *cmd, const char *name, delta_table **t)
 {
     *t = NULL;
-    char *loc = resolve_table(g, cmd, name);
+    char *loc = cli_table_location(g, cmd, name);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     int rc = delta_table_open(t, loc);
@@ -83,7 +50,7 @@ int cmd_restore(const cli_global *g, int argc, char **argv)
         return EXIT_USAGE;
     }
     bool json;
-    if (parse_format(cmd, &a, &json))
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
     const char *vs = cli_get(&a, "version"), *ts = cli_get(&a, "timestamp");
     if (!vs == !ts) {
@@ -135,7 +102,7 @@ int cmd_constraint(const cli_global *g, int argc, char **argv)
     if (cli_parse(&a, cmd, argc, argv, opts, sizeof opts / sizeof opts[0]))
         return EXIT_USAGE;
     bool json;
-    if (parse_format(cmd, &a, &json))
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
     const char *action = a.npositional ? a.positional[0] : "";
     bool add = strcmp(action, "add") == 0, drop = strcmp(action, "drop") == 0;

@@ -25,25 +25,6 @@
 #include "cli_util.h"
 #include "commands.h"
 
-/* The location of TABLE: itself when it looks like a path or URI, else
- * LAKE/TABLE. Returns a malloc'd string or NULL (message printed). */
-static char *table_location(const cli_global *g, const char *cmd, const char *table)
-{
-    char *out;
-    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
-        strcmp(table, "..") == 0) {
-        out = strdup(table);
-    } else {
-        size_t n = strlen(g->lake);
-        bool slash = n > 0 && g->lake[n - 1] == '/';
-        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
-            out = NULL;
-    }
-    if (!out)
-        fprintf(stderr, "delta %s: out of memory\n", cmd);
-    return out;
-}
-
 /* Opens TABLE and loads its snapshot (version/timestamp may be absent). */
 static int open_snapshot(const cli_global *g, const char *cmd, const char *table,
                          const char *version, const char *timestamp, delta_table **t,
@@ -58,7 +39,7 @@ static int open_snapshot(const cli_global *g, const char *cmd, const char *table
         fprintf(stderr, "delta %s: give --version or --timestamp, not both\n", cmd);
         return EXIT_USAGE;
     }
-    char *loc = table_location(g, cmd, table);
+    char *loc = cli_table_location(g, cmd, table);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     int rc = delta_table_open(t, loc);
@@ -250,17 +231,14 @@ int cmd_history(const cli_global *g, int argc, char **argv)
         fprintf(stderr, "delta %s: expected one TABLE (see 'delta help history')\n", cmd);
         return EXIT_USAGE;
     }
-    const char *fmt = cli_get(&a, "format");
-    bool json = fmt && strcmp(fmt, "json") == 0;
-    if (fmt && !json && strcmp(fmt, "table") != 0) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+    bool json;
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
-    }
     int64_t limit = -1;
     const char *ls = cli_get(&a, "limit");
     if (ls && cli_parse_count(cmd, "--limit", ls, &limit))
         return EXIT_USAGE;
-    char *loc = table_location(g, cmd, a.positional[0]);
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     delta_table *t = NULL;
@@ -326,12 +304,9 @@ int cmd_describe_table(const cli_global *g, int argc, char **argv)
         fprintf(stderr, "delta %s: expected one TABLE (see 'delta help describe-table')\n", cmd);
         return EXIT_USAGE;
     }
-    const char *fmt = cli_get(&a, "format");
-    bool json = fmt && strcmp(fmt, "json") == 0;
-    if (fmt && !json && strcmp(fmt, "table") != 0) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+    bool json;
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
-    }
     delta_table *t;
     delta_snapshot *snap;
     int status = open_snapshot(g, cmd, a.positional[0], cli_get(&a, "version"),
@@ -363,13 +338,10 @@ int cmd_checkpoint(const cli_global *g, int argc, char **argv)
         fprintf(stderr, "delta %s: expected one TABLE (see 'delta help checkpoint')\n", cmd);
         return EXIT_USAGE;
     }
-    const char *fmt = cli_get(&a, "format");
-    bool json = fmt && strcmp(fmt, "json") == 0;
-    if (fmt && !json && strcmp(fmt, "table") != 0) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+    bool json;
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
-    }
-    char *loc = table_location(g, cmd, a.positional[0]);
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     delta_table *t = NULL;

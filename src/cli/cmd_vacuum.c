@@ -19,24 +19,6 @@
 #include "cli_util.h"
 #include "commands.h"
 
-/* TABLE itself when it looks like a path or URI, else LAKE/TABLE. */
-static char *vacuum_location(const cli_global *g, const char *table)
-{
-    char *out;
-    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
-        strcmp(table, "..") == 0) {
-        out = strdup(table);
-    } else {
-        size_t n = strlen(g->lake);
-        bool slash = n > 0 && g->lake[n - 1] == '/';
-        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
-            out = NULL;
-    }
-    if (!out)
-        fprintf(stderr, "delta vacuum: out of memory\n");
-    return out;
-}
-
 static void format_age(char *buf, size_t cap, int64_t ms)
 {
     int64_t hours = ms / 3600000;
@@ -97,7 +79,7 @@ int cmd_vacuum(const cli_global *g, int argc, char **argv)
         vo.ctx = &header;
     }
 
-    char *loc = vacuum_location(g, a.positional[0]);
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     delta_table *t = NULL;

@@ -22,27 +22,6 @@
 #include "cli_util.h"
 #include "commands.h"
 
-static char *resolve_table(const cli_global *g, const char *cmd, const char *table)
-{
-    char *out;
-    if (strchr(table, '/') || strchr(table, ':') || strcmp(table, ".") == 0 ||
-        strcmp(table, "..") == 0) {
-        out = strdup(table);
-    } else {
-        if (delta_lake_check_name(table)) {
-            cli_report(cmd, DELTA_EINVAL);
-            return NULL;
-        }
-        size_t n = strlen(g->lake);
-        bool slash = n > 0 && g->lake[n - 1] == '/';
-        if (asprintf(&out, "%s%s%s", g->lake, slash ? "" : "/", table) < 0)
-            out = NULL;
-    }
-    if (!out)
-        fprintf(stderr, "delta %s: out of memory\n", cmd);
-    return out;
-}
-
 static char *read_text_file(const char *cmd, const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -141,7 +120,7 @@ int cmd_create(const cli_global *g, int argc, char **argv)
         cli_list_free(&parts);
         goto done;
     }
-    char *loc = resolve_table(g, cmd, a.positional[0]);
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
     if (!loc) {
         status = EXIT_FAILURE_RUNTIME;
     } else {
@@ -238,7 +217,7 @@ int cmd_write(const cli_global *g, int argc, char **argv)
         fprintf(stderr, "delta %s: unknown format '%s' (ndjson, csv or parquet)\n", cmd, fmt);
         return EXIT_USAGE;
     }
-    char *loc = resolve_table(g, cmd, a.positional[0]);
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;
     delta_table *t = NULL;
@@ -275,12 +254,9 @@ int cmd_list_tables(const cli_global *g, int argc, char **argv)
         fprintf(stderr, "delta %s: takes no TABLE (the lake is --lake)\n", cmd);
         return EXIT_USAGE;
     }
-    const char *fmt = cli_get(&a, "format");
-    bool json = fmt && strcmp(fmt, "json") == 0;
-    if (fmt && !json && strcmp(fmt, "table") != 0) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table or json)\n", cmd, fmt);
+    bool json;
+    if (cli_parse_table_format(cmd, cli_get(&a, "format"), &json))
         return EXIT_USAGE;
-    }
     delta_lake_list l;
     int rc = delta_lake_list_tables(g->lake, &l);
     if (rc) {
