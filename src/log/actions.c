@@ -43,6 +43,16 @@ int dlog_json_dump(const json_t *v, dbuf *out)
     return 0;
 }
 
+char *dlog_json_text(const json_t *v)
+{
+    dbuf b = DBUF_INIT;
+    if (!v || dlog_json_dump(v, &b)) {
+        dbuf_free(&b);
+        return NULL;
+    }
+    return dbuf_detach(&b, NULL);
+}
+
 /* ---- maps and lists ------------------------------------------------------ */
 
 const char *dlog_map_get(const dlog_map *m, const char *key, bool *found)

@@ -253,5 +253,8 @@ int dlog_dv_unique_id(const dlog_dv *dv, dbuf *out);
  * allocator). Shared by the log and schema code. */
 struct json_t;
 int dlog_json_dump(const struct json_t *v, dbuf *out);
+/* v as compact JSON text in a new string (free with delta_free), or NULL
+ * (v NULL, or out of memory). */
+char *dlog_json_text(const struct json_t *v);
 
 #endif

@@ -224,16 +224,6 @@ static int rewrite_group(opt *o, dtab_writer *w, const group *g, int64_t *rows)
     return rc;
 }
 
-static char *json_text(json_t *v)
-{
-    dbuf b = DBUF_INIT;
-    if (!v || dlog_json_dump(v, &b)) {
-        dbuf_free(&b);
-        return NULL;
-    }
-    return dbuf_detach(&b, NULL);
-}
-
 static void set_num(json_t *o, const char *key, int64_t v)
 {
     char num[32];
@@ -377,12 +367,12 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     json_t *pa = json_array();
     if (oo->where)
         json_array_append_new(pa, json_string(oo->where));
-    char *pa_text = json_text(pa);
+    char *pa_text = dlog_json_text(pa);
     json_decref(pa);
     json_object_set_new(pj, "predicate", json_string(pa_text ? pa_text : "[]"));
     json_object_set_new(pj, "zOrderBy", json_string("[]"));
     delta_free(pa_text);
-    params = json_text(pj);
+    params = dlog_json_text(pj);
     json_decref(pj);
     json_t *mj = json_object();
     set_num(mj, "numRemovedFiles", res.num_files_removed);
@@ -399,7 +389,7 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     set_num(mj, "totalFilesSkipped", res.total_files_skipped);
     set_num(mj, "totalFiles", res.total_files);
     set_num(mj, "numOutputRows", res.num_rows);
-    metrics = json_text(mj);
+    metrics = dlog_json_text(mj);
     json_decref(mj);
     if (!params || !metrics) {
         rc = DELTA_ENOMEM;

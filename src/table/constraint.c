@@ -110,16 +110,6 @@ static int count_violations(const dlog_snapshot *snap, const char *text, int64_t
     return rc;
 }
 
-static char *json_text(json_t *v)
-{
-    dbuf b = DBUF_INIT;
-    if (dlog_json_dump(v, &b)) {
-        dbuf_free(&b);
-        return NULL;
-    }
-    return dbuf_detach(&b, NULL);
-}
-
 /* Commits the metadata `m` (and the protocol when `proto` differs from the
  * snapshot's) as operation `op` with parameters name and expr. */
 static int commit_metadata(delta_store *store, const dlog_snapshot *snap, const dlog_metadata *m,
@@ -143,7 +133,7 @@ static int commit_metadata(delta_store *store, const dlog_snapshot *snap, const 
     json_t *pj = json_object();
     json_object_set_new(pj, "name", json_string(name));
     json_object_set_new(pj, "expr", json_string(expression));
-    params = json_text(pj);
+    params = dlog_json_text(pj);
     json_decref(pj);
     if (!params) {
         rc = DELTA_ENOMEM;

@@ -126,16 +126,6 @@ static bool metadata_differs(const dlog_metadata *a, const dlog_metadata *b)
     return differs;
 }
 
-static char *json_text(json_t *v)
-{
-    dbuf b = DBUF_INIT;
-    if (dlog_json_dump(v, &b)) {
-        dbuf_free(&b);
-        return NULL;
-    }
-    return dbuf_detach(&b, NULL);
-}
-
 static void put_metric(json_t *o, const char *key, int64_t v)
 {
     char num[32];
@@ -259,7 +249,7 @@ DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char
         json_object_set_new(pj, "version", json_integer(version)); /* a number, as Spark */
         json_object_set_new(pj, "timestamp", json_null());
     }
-    params = json_text(pj);
+    params = dlog_json_text(pj);
     json_decref(pj);
     json_t *mj = json_object();
     put_metric(mj, "tableSizeAfterRestore", res.table_size_after);
@@ -268,7 +258,7 @@ DELTA_EXTERN int delta_table_restore(delta_table *t, int64_t version, const char
     put_metric(mj, "numRestoredFiles", res.num_restored_files);
     put_metric(mj, "removedFilesSize", res.removed_files_size);
     put_metric(mj, "restoredFilesSize", res.restored_files_size);
-    metrics = json_text(mj);
+    metrics = dlog_json_text(mj);
     json_decref(mj);
     if (!params || !metrics) {
         rc = DELTA_ENOMEM;

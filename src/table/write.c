@@ -1206,16 +1206,6 @@ static bool rw_match(void *ctx, const dlog_add *add)
     return hit || err; /* when in doubt, a conflict */
 }
 
-static char *json_text(json_t *v)
-{
-    dbuf b = DBUF_INIT;
-    if (dlog_json_dump(v, &b)) {
-        dbuf_free(&b);
-        return NULL;
-    }
-    return dbuf_detach(&b, NULL);
-}
-
 static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
                     delta_write_result *res, bool reader_typed)
 {
@@ -1358,19 +1348,19 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
     json_t *pa = json_array();
     for (uint32_t p = 0; p < w.npart; p++)
         json_array_append_new(pa, json_string(w.part_names[p]));
-    char *pa_text = json_text(pa);
+    char *pa_text = dlog_json_text(pa);
     json_decref(pa);
     json_object_set_new(pj, "partitionBy", json_string(pa_text ? pa_text : "[]"));
     delta_free(pa_text);
     if (o->replace_where) {
         json_t *pr = json_array();
         json_array_append_new(pr, json_string(o->replace_where));
-        char *pr_text = json_text(pr);
+        char *pr_text = dlog_json_text(pr);
         json_decref(pr);
         json_object_set_new(pj, "predicate", json_string(pr_text ? pr_text : "[]"));
         delta_free(pr_text);
     }
-    params = json_text(pj);
+    params = dlog_json_text(pj);
     json_decref(pj);
     json_t *mj = json_object();
     char num[32];
@@ -1386,7 +1376,7 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
         snprintf(num, sizeof num, "%lld", (long long)removed_bytes);
         json_object_set_new(mj, "numRemovedBytes", json_string(num));
     }
-    metrics = json_text(mj);
+    metrics = dlog_json_text(mj);
     json_decref(mj);
     if (!params || !metrics) {
         rc = DELTA_ENOMEM;
