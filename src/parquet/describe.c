@@ -9,13 +9,14 @@
 #include "parquet/describe.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/dtime.h"
+#include "columnar/format.h"
+#include "core/error.h"
 #include "core/str.h"
+#include "parquet/assemble.h"
+#include "parquet/logical.h"
 
 /* ------------------------------------------------------------------ */
 /* Logical type names                                                  */
@@ -207,295 +208,33 @@ int pq_describe_schema(const pq_schema *s, bool json, dbuf *out)
 /* Statistics values                                                   */
 /* ------------------------------------------------------------------ */
 
-static int32_t load_i32(const uint8_t *p)
-{
-    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                 (uint32_t)p[3] << 24;
-    return (int32_t)v;
-}
-
-static int64_t load_i64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return (int64_t)v;
-}
-
-/* Appends the decimal text of an unscaled value with `scale` digits after
- * the point. */
-static void put_decimal(dbuf *out, __int128 v, int32_t scale)
-{
-    char digits[48];
-    int n = 0;
-    bool neg = v < 0;
-    unsigned __int128 u = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
-    do {
-        digits[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u);
-    if (scale < 0 || scale > 38)
-        scale = 0;
-    while (n <= scale)
-        digits[n++] = '0';
-    if (neg)
-        dbuf_putc(out, '-');
-    for (int i = n - 1; i >= 0; i--) {
-        dbuf_putc(out, (uint8_t)digits[i]);
-        if (i == scale && i)
-            dbuf_putc(out, '.');
-    }
-}
-
-/* Big-endian two's complement of up to 16 bytes. */
-static bool load_be_int128(const uint8_t *p, size_t len, __int128 *out)
-{
-    if (len == 0 || len > 16)
-        return false;
-    unsigned __int128 u = (p[0] & 0x80) ? ~(unsigned __int128)0 : 0;
-    for (size_t i = 0; i < len; i++)
-        u = u << 8 | p[i];
-    *out = (__int128)u;
-    return true;
-}
-
-static void put_double(dbuf *out, double d)
-{
-    if (isnan(d)) {
-        dbuf_puts(out, "NaN");
-        return;
-    }
-    if (isinf(d)) {
-        dbuf_puts(out, d < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    dbuf_puts(out, buf);
-}
-
-static double half_to_double(uint16_t h)
-{
-    int exp = (h >> 10) & 0x1f;
-    double mant = h & 0x3ff;
-    double v;
-    if (exp == 0)
-        v = ldexp(mant, -24);
-    else if (exp == 31)
-        v = mant ? NAN : INFINITY;
-    else
-        v = ldexp(mant + 1024, exp - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
-static void put_hex(dbuf *out, const uint8_t *v, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    dbuf_puts(out, "0x");
-    for (size_t i = 0; i < len; i++) {
-        dbuf_putc(out, (uint8_t)hex[v[i] >> 4]);
-        dbuf_putc(out, (uint8_t)hex[v[i] & 15]);
-    }
-}
-
-/* Timestamps in `unit` as ISO-8601, with as many fraction digits as the
- * unit has (none when the fraction is zero). */
-static void put_timestamp(dbuf *out, int64_t v, int32_t unit, bool utc)
-{
-    int64_t per_sec = unit == PQ_UNIT_MILLIS ? 1000 : unit == PQ_UNIT_NANOS ? 1000000000 : 1000000;
-    int digits = unit == PQ_UNIT_MILLIS ? 3 : unit == PQ_UNIT_NANOS ? 9 : 6;
-    int64_t sec = v / per_sec, frac = v % per_sec;
-    if (frac < 0) {
-        frac += per_sec;
-        sec--;
-    }
-    if (sec > INT64_MAX / 1000000 || sec < INT64_MIN / 1000000) {
-        dbuf_printf(out, "%" PRId64, v);
-        return;
-    }
-    if (utc)
-        dtime_format_instant(out, sec * 1000000);
-    else
-        dtime_format_local(out, sec * 1000000);
-    if (out->err)
-        return;
-    if (utc)
-        out->len--; /* the 'Z', put back after the fraction */
-    if (frac)
-        dbuf_printf(out, ".%0*" PRId64, digits, frac);
-    if (utc)
-        dbuf_putc(out, 'Z');
-}
-
-/* The effective logical kind of a leaf: its LogicalType, else the one its
- * converted type implies. Fills decimal/unit parameters. */
-typedef struct leaf_kind {
-    int kind;        /* enum pq_logical_kind */
-    int32_t scale;
-    int32_t unit;
-    bool utc;
-    bool is_signed;
-} leaf_kind;
-
-static leaf_kind leaf_kind_of(const pq_schema_element *e)
-{
-    leaf_kind k = {PQ_LT_NONE, 0, 0, true, true};
-    if (e->has_logical_type) {
-        k.kind = e->logical_type.kind;
-        k.scale = e->logical_type.scale;
-        k.unit = e->logical_type.unit;
-        k.utc = e->logical_type.is_adjusted_to_utc;
-        k.is_signed = e->logical_type.is_signed;
-        return k;
-    }
-    if (!e->has_converted_type)
-        return k;
-    switch (e->converted_type) {
-    case PQ_CT_UTF8: k.kind = PQ_LT_STRING; break;
-    case PQ_CT_ENUM: k.kind = PQ_LT_ENUM; break;
-    case PQ_CT_JSON: k.kind = PQ_LT_JSON; break;
-    case PQ_CT_BSON: k.kind = PQ_LT_BSON; break;
-    case PQ_CT_DECIMAL:
-        k.kind = PQ_LT_DECIMAL;
-        k.scale = e->scale;
-        break;
-    case PQ_CT_DATE: k.kind = PQ_LT_DATE; break;
-    case PQ_CT_TIME_MILLIS:
-    case PQ_CT_TIME_MICROS:
-        k.kind = PQ_LT_TIME;
-        k.unit = e->converted_type == PQ_CT_TIME_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS;
-        break;
-    case PQ_CT_TIMESTAMP_MILLIS:
-    case PQ_CT_TIMESTAMP_MICROS:
-        k.kind = PQ_LT_TIMESTAMP;
-        k.unit = e->converted_type == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS;
-        break;
-    case PQ_CT_UINT_8:
-    case PQ_CT_UINT_16:
-    case PQ_CT_UINT_32:
-    case PQ_CT_UINT_64:
-        k.kind = PQ_LT_INTEGER;
-        k.is_signed = false;
-        break;
-    default: break;
-    }
-    return k;
-}
-
+/* A statistics value is converted to the leaf's column type exactly as
+ * the reader converts data values (pq_assemble_value), then printed as
+ * `delta parquet cat` prints values, so both always agree. */
 void pq_describe_stat_value(const pq_schema_node *leaf, const uint8_t *v, size_t len, bool quote,
                             dbuf *out)
 {
     const pq_schema_element *e = leaf->elem;
-    leaf_kind k = leaf_kind_of(e);
-    dbuf text = DBUF_INIT;
-    bool is_text = true;
-
-    switch (e->type) {
-    case PQ_TYPE_BOOLEAN:
-        if (len != 1)
-            goto invalid;
-        dbuf_puts(&text, v[0] ? "true" : "false");
-        is_text = false;
-        break;
-    case PQ_TYPE_INT32: {
-        if (len != 4)
-            goto invalid;
-        int32_t x = load_i32(v);
-        is_text = false;
-        if (k.kind == PQ_LT_DATE) {
-            dtime_format_date(&text, x);
-            is_text = true;
-        } else if (k.kind == PQ_LT_DECIMAL) {
-            put_decimal(&text, x, k.scale);
-        } else if (k.kind == PQ_LT_INTEGER && !k.is_signed) {
-            dbuf_printf(&text, "%" PRIu32, (uint32_t)x);
-        } else {
-            dbuf_printf(&text, "%" PRId32, x);
+    pq_node n;
+    memset(&n, 0, sizeof n);
+    dtype *t = NULL;
+    dvec *vec = NULL;
+    if (pq_primitive_dtype(e, NULL, e->name.ptr, &t, &n.conv) == 0 && dvec_new(&vec, t) == 0) {
+        n.kind = PQ_NODE_LEAF;
+        n.type = t;
+        n.physical = e->type;
+        n.type_length = e->type == PQ_TYPE_INT96 ? 12 : e->type_length;
+        n.name = e->name.ptr;
+        if (pq_assemble_value(&n, v, len, vec) == 0) {
+            dvec_format_value(vec, 0, quote ? DFMT_JSON : DFMT_TEXT, out);
+            dvec_unref(vec);
+            dtype_unref(t);
+            return;
         }
-        break;
     }
-    case PQ_TYPE_INT64: {
-        if (len != 8)
-            goto invalid;
-        int64_t x = load_i64(v);
-        is_text = false;
-        if (k.kind == PQ_LT_TIMESTAMP) {
-            put_timestamp(&text, x, k.unit, k.utc);
-            is_text = true;
-        } else if (k.kind == PQ_LT_DECIMAL) {
-            put_decimal(&text, x, k.scale);
-        } else if (k.kind == PQ_LT_INTEGER && !k.is_signed) {
-            dbuf_printf(&text, "%" PRIu64, (uint64_t)x);
-        } else {
-            dbuf_printf(&text, "%" PRId64, x);
-        }
-        break;
-    }
-    case PQ_TYPE_FLOAT: {
-        if (len != 4)
-            goto invalid;
-        float f;
-        uint32_t bits = (uint32_t)load_i32(v);
-        memcpy(&f, &bits, sizeof f);
-        put_double(&text, f);
-        is_text = !isfinite(f);
-        break;
-    }
-    case PQ_TYPE_DOUBLE: {
-        if (len != 8)
-            goto invalid;
-        double d;
-        uint64_t bits = (uint64_t)load_i64(v);
-        memcpy(&d, &bits, sizeof d);
-        put_double(&text, d);
-        is_text = !isfinite(d);
-        break;
-    }
-    case PQ_TYPE_FIXED_LEN_BYTE_ARRAY:
-    case PQ_TYPE_BYTE_ARRAY: {
-        __int128 x;
-        if (e->type == PQ_TYPE_FIXED_LEN_BYTE_ARRAY && (int64_t)len != e->type_length)
-            goto invalid;
-        if (k.kind == PQ_LT_DECIMAL && load_be_int128(v, len, &x)) {
-            put_decimal(&text, x, k.scale);
-            is_text = false;
-        } else if (k.kind == PQ_LT_STRING || k.kind == PQ_LT_ENUM || k.kind == PQ_LT_JSON) {
-            dbuf_append(&text, v, len);
-        } else if (k.kind == PQ_LT_UUID && len == 16) {
-            for (size_t i = 0; i < 16; i++) {
-                if (i == 4 || i == 6 || i == 8 || i == 10)
-                    dbuf_putc(&text, '-');
-                dbuf_printf(&text, "%02x", v[i]);
-            }
-        } else if (k.kind == PQ_LT_FLOAT16 && len == 2) {
-            double d = half_to_double((uint16_t)(v[0] | v[1] << 8));
-            put_double(&text, d);
-            is_text = !isfinite(d);
-        } else {
-            put_hex(&text, v, len);
-        }
-        break;
-    }
-    default:
-        put_hex(&text, v, len);
-        break;
-    }
-    if (text.err) {
-        out->err = text.err;
-    } else if (quote && is_text) {
-        dstr_json_quote(out, (const char *)text.data, text.len);
-    } else {
-        dbuf_append(out, text.data, text.len);
-    }
-    dbuf_free(&text);
-    return;
-
-invalid:
-    dbuf_free(&text);
+    delta_error_clear();
+    dvec_unref(vec);
+    dtype_unref(t);
     if (quote)
         dbuf_printf(out, "\"<invalid: %zu bytes>\"", len);
     else

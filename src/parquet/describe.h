@@ -31,9 +31,10 @@ int pq_describe_schema(const pq_schema *s, bool json, dbuf *out);
 int pq_describe_meta(const pq_file_meta *m, const pq_schema *s, bool json, dbuf *out);
 
 /* Appends one statistics value (min/max bytes as stored) of the column
- * `leaf`, rendered by its logical type. `quote` wraps text values in JSON
- * string quotes (with escaping). Values whose length does not fit the
- * physical type are shown as "<invalid: N bytes>". */
+ * `leaf`, converted to the column's type as data values are and printed
+ * as `delta parquet cat` prints them: as text, or with `quote` as a JSON
+ * value. Values whose length does not fit the physical type are shown as
+ * "<invalid: N bytes>". */
 void pq_describe_stat_value(const pq_schema_node *leaf, const uint8_t *v, size_t len, bool quote,
                             dbuf *out);
 

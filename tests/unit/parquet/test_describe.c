@@ -171,11 +171,11 @@ static void test_stat_values(void **state)
     uint8_t tsb[8];
     for (int i = 0; i < 8; i++)
         tsb[i] = (uint8_t)((uint64_t)ns >> (8 * i));
-    check_stat(s, 4, tsb, 8, false, "2024-01-31 10:20:30.000000123");
+    check_stat(s, 4, tsb, 8, false, "2024-01-31T10:20:30.000000123");
     ns = -1; /* one nanosecond before the epoch */
     for (int i = 0; i < 8; i++)
         tsb[i] = (uint8_t)((uint64_t)ns >> (8 * i));
-    check_stat(s, 4, tsb, 8, false, "1969-12-31 23:59:59.999999999");
+    check_stat(s, 4, tsb, 8, false, "1969-12-31T23:59:59.999999999");
     pq_schema_free(s);
 }
 
