@@ -14,5 +14,6 @@
 #include <delta/table.h>
 #include <delta/optimize.h>
 #include <delta/vacuum.h>
+#include <delta/dml.h>
 
 #endif

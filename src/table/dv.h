@@ -67,4 +67,24 @@ int dtab_dv_load(delta_store *table, const dlog_dv *dv, dtab_dv *out);
  * the last segment as the key (delta_free it). */
 int dtab_open_absolute(const char *path, delta_store **store, char **key);
 
+/* ---- writing ------------------------------------------------------------ */
+
+/* Appends the RoaringBitmapArray (portable format, magic included) of the
+ * row positions rows[0..count) (ascending and distinct, else DELTA_EINVAL)
+ * to out. An empty set is valid (zero buckets). */
+int dtab_dv_serialize(const uint64_t *rows, size_t count, dbuf *out);
+
+/* Stores the deletion vector of rows[0..count) (ascending, distinct,
+ * count >= 1) for a file of `table` and fills *out (its path_or_inline
+ * is a new string; free with dlog_dv_clear or as the action's owner does):
+ * a new file deletion_vector_<uuid>.bin at the table root holding the
+ * version byte and one vector (dataSize, bitmap, CRC-32), written with
+ * put_if_absent, described as storage type 'u' with offset 1, sizeInBytes
+ * and cardinality. The file is new, so a failed commit leaves only an
+ * orphan VACUUM removes. */
+int dtab_dv_write(delta_store *table, const uint64_t *rows, size_t count, dlog_dv *out);
+
+/* Frees the strings of a descriptor filled by dtab_dv_write. */
+void dtab_dv_desc_clear(dlog_dv *dv);
+
 #endif

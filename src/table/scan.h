@@ -29,6 +29,7 @@
 #ifndef DELTA_TABLE_SCAN_H
 #define DELTA_TABLE_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,9 +52,19 @@ typedef struct dtab_scan_opts {
      * this order, instead of every live file in path order. */
     const dlog_live_file *const *files;
     size_t num_files;
+    /* When true: the output has one more column after the projected ones,
+     * DTAB_ROW_INDEX_COLUMN (INT64, not null): each row's position in its
+     * data file, counted before the deletion vector is applied (the
+     * position a deletion vector names). */
+    bool row_index;
 } dtab_scan_opts;
 
-#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0}
+#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, false}
+
+/* The name of the row index column (a name a table column cannot take
+ * without quoting, so it never clashes in practice; a table that has a
+ * column of this name is scanned with row_index refused, DELTA_EINVAL). */
+#define DTAB_ROW_INDEX_COLUMN "_delta_row_index"
 
 /* What a scan's file selection does (the predicate's effect). */
 typedef struct dtab_scan_counts {

@@ -66,9 +66,31 @@ int dtab_writer_new(dtab_writer **out, delta_store *store, const dlog_snapshot *
  * `pv` (the data columns are written; the partition columns of the batch
  * are ignored). */
 int dtab_writer_write(dtab_writer *w, const dlog_map *pv, const dvec *batch);
+/* Appends rows that are new to the table (UPDATE's new values, MERGE's
+ * inserts): `batch` has every column of the table schema, in order; each
+ * row goes to the partition its partition columns' values name, and the
+ * table writer's rules apply as for delta_table_write: generated columns
+ * filled (and checked when given), NOT NULL and CHECK constraints
+ * enforced (an error names the column or constraint and the row; nothing
+ * is committed by the caller then). Counted from 0 across calls for
+ * messages. */
+int dtab_writer_write_rows(dtab_writer *w, const dvec *batch);
+
+/* A writer of change data files for snap's table: the rows of `batch`
+ * (every column of the table schema, in order) with one more column
+ * `_change_type` (STRING, not null; each row gets `change_type`: "insert",
+ * "delete", "update_preimage" or "update_postimage") are written under
+ * `_change_data/` in the partition folders of their partition values
+ * (the data columns plus _change_type in the file, as Delta writes them),
+ * as files `cdc-<uuid>.c000.snappy.parquet`. Its finished files come out
+ * of dtab_writer_adds as DLOG_ACT_CDC actions (path, partitionValues,
+ * size, dataChange false). No statistics, checks or generated columns. */
+int dtab_writer_new_cdc(dtab_writer **out, delta_store *store, const dlog_snapshot *snap);
+int dtab_writer_write_cdc(dtab_writer *w, const dvec *batch, const char *change_type);
+
 /* Closes every open file (their adds become available). */
 int dtab_writer_finish(dtab_writer *w);
-/* The add actions of the files closed so far (owned by the writer; a
+/* The add (or, for a change data writer, cdc) actions of the files closed so far (owned by the writer; a
  * caller may take their payloads, e.g. with dlog_tx_stage). */
 dlog_action *dtab_writer_adds(dtab_writer *w, size_t *count);
 /* Frees the writer; with delete_files, every file it wrote is deleted
