@@ -30,6 +30,30 @@
  * partitionsOptimized, totalConsideredFiles, totalFilesSkipped, totalFiles.
  * When nothing needs rewriting nothing is committed.
  *
+ * Z-order (zorder_by names columns): within each selected partition,
+ * every live file is rewritten - not only small ones - with its rows
+ * sorted by a Morton (bit-interleaved) key over the columns, each column's
+ * value mapped to an order-preserving unsigned key (integers, decimals,
+ * dates, timestamps, floats; strings by their first 8 bytes; nulls first)
+ * and scaled from the partition's range of that column in the files'
+ * statistics, so every column weighs the same. The sorted rows are
+ * written as files rolled at the target size, so each file covers a
+ * narrow range of every Z-order column and data skipping of a predicate
+ * on them reads few files. A partition holding one file is rewritten
+ * too (its rows may be in any order). The sort is an external merge sort:
+ * rows beyond zorder_memory are sorted in runs spilled to Parquet files in
+ * a temporary folder (deleted afterwards), then merged, so a partition
+ * larger than memory still Z-orders. A Z-order column must be a
+ * top-level data column with min/max statistics: a partition column, a
+ * boolean, binary or nested column, a column beyond
+ * delta.dataSkippingNumIndexedCols or not named in
+ * delta.dataSkippingStatsColumns is DELTA_EINVAL naming it. The commit's
+ * zOrderBy is the JSON array of the columns and operationMetrics adds
+ * zOrderStats, a JSON object text: strategyName "all", inputCubeFiles
+ * (num 0, size 0: no file is kept as a finished cube), inputOtherFiles
+ * and mergedFiles (num and size of the files rewritten), numOutputCubes
+ * (partitions Z-ordered), and numSpilledRuns (sorted runs spilled).
+ *
  * Concurrency: the commit records the files it rewrote as read, not a
  * predicate, so it commits over concurrent appends (their files are simply
  * not part of this optimize) and fails with DELTA_ECONFLICT only when a
@@ -62,10 +86,20 @@ typedef struct delta_optimize_options {
     /** Target file size in bytes; <= 0: delta.targetFileSize, else
      *  128 MiB. */
     int64_t target_size;
+    /** Z-order columns (top-level column names; see "Z-order" above), or
+     *  NULL / none for bin-packing. */
+    const char *const *zorder_by;
+    size_t num_zorder_by;
+    /** Memory budget of the Z-order sort in bytes (the rows held before a
+     *  sorted run is spilled to a temporary file); <= 0: 256 MiB. */
+    int64_t zorder_memory;
+    /** Folder under which the Z-order sort makes its temporary folder of
+     *  spill files; NULL: $TMPDIR, else /tmp. */
+    const char *spill_dir;
 } delta_optimize_options;
 
 #define DELTA_OPTIMIZE_OPTIONS_VERSION 1
-#define DELTA_OPTIMIZE_OPTIONS_INIT {DELTA_OPTIMIZE_OPTIONS_VERSION, NULL, 0}
+#define DELTA_OPTIMIZE_OPTIONS_INIT {DELTA_OPTIMIZE_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, NULL}
 
 /** What an optimize did. */
 typedef struct delta_optimize_result {
@@ -84,6 +118,9 @@ typedef struct delta_optimize_result {
     int64_t total_considered_files; /**< live files the predicate selected */
     int64_t total_files_skipped;   /**< of those, left alone */
     int64_t total_files;           /**< live files of the table before */
+    /** Z-order only: sorted runs written to spill files (0 when every
+     *  partition's rows fitted the memory budget). */
+    int64_t zorder_runs_spilled;
 } delta_optimize_result;
 
 /**

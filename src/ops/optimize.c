@@ -35,6 +35,7 @@
 #include "table/props.h"
 #include "table/scan.h"
 #include "table/write.h"
+#include "ops/zorder.h"
 
 #define DEFAULT_TARGET_SIZE ((int64_t)128 << 20)
 
@@ -54,6 +55,7 @@ typedef struct opt {
     group *groups;
     size_t ngroups, cap_groups;
     dmap *by_key; /* partition key -> group index + 1 */
+    dops_zorder *zorder; /* Z-order: every file of a partition is rewritten */
 } opt;
 
 static int cmp_files(const void *a, const void *b)
@@ -194,14 +196,18 @@ static int add_to_group(opt *o, const dlog_live_file *lf, dbuf *key)
     return 0;
 }
 
-static bool rewritten(const group *g)
+static bool rewritten(const opt *o, const group *g)
 {
-    return g->n >= 2 || (g->n == 1 && g->has_dv);
+    return g->n >= 2 || (g->n == 1 && (g->has_dv || o->zorder));
 }
 
 /* Reads one group's files and writes their rows. */
-static int rewrite_group(opt *o, dtab_writer *w, const group *g, int64_t *rows)
+static int rewrite_group(opt *o, dtab_writer *w, const group *g, int64_t *rows,
+                         int64_t *spilled)
 {
+    if (o->zorder)
+        return dops_zorder_rewrite(o->zorder, w, g->files, g->n, &g->files[0]->add.partition_values,
+                                   rows, spilled);
     dtab_scan_opts so = DTAB_SCAN_OPTS_INIT;
     so.files = g->files;
     so.num_files = g->n;
@@ -280,6 +286,10 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     res.target_size = o.target;
     if (oo->where && (rc = bind_where(&o, oo->where)))
         goto cleanup;
+    if (oo->num_zorder_by &&
+        (rc = dops_zorder_new(&o.zorder, snap, oo->zorder_by, oo->num_zorder_by,
+                              oo->zorder_memory, oo->spill_dir, o.uri)))
+        goto cleanup;
 
     /* the files, in path order, grouped by partition */
     size_t nall = dlog_snapshot_num_files(snap), k = 0;
@@ -302,7 +312,7 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         if (!sel)
             continue;
         res.total_considered_files++;
-        if (all[i]->add.size >= o.target) {
+        if (!o.zorder && all[i]->add.size >= o.target) {
             res.total_files_skipped++;
             continue;
         }
@@ -310,13 +320,13 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
             goto cleanup;
     }
     for (size_t i = 0; i < o.ngroups; i++)
-        if (!rewritten(&o.groups[i]))
+        if (!rewritten(&o, &o.groups[i]))
             res.total_files_skipped += (int64_t)o.groups[i].n;
 
     /* read and write */
     bool any = false;
     for (size_t i = 0; i < o.ngroups; i++)
-        any = any || rewritten(&o.groups[i]);
+        any = any || rewritten(&o, &o.groups[i]);
     if (!any)
         goto cleanup;
     if ((rc = dtab_writer_new(&w, table, snap, o.target))) {
@@ -325,9 +335,9 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     }
     for (size_t i = 0; i < o.ngroups; i++) {
         const group *g = &o.groups[i];
-        if (!rewritten(g))
+        if (!rewritten(&o, g))
             continue;
-        if ((rc = rewrite_group(&o, w, g, &res.num_rows))) {
+        if ((rc = rewrite_group(&o, w, g, &res.num_rows, &res.zorder_runs_spilled))) {
             rc = delta_error_prefix(rc, "optimize of %s: ", o.uri);
             goto cleanup;
         }
@@ -339,7 +349,7 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         goto cleanup;
     for (size_t i = 0; i < o.ngroups; i++) {
         const group *g = &o.groups[i];
-        if (!rewritten(g))
+        if (!rewritten(&o, g))
             continue;
         for (size_t j = 0; j < g->n; j++) {
             if ((rc = dlog_tx_remove_file(tx, g->files[j], false)))
@@ -370,7 +380,13 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     char *pa_text = dlog_json_text(pa);
     json_decref(pa);
     json_object_set_new(pj, "predicate", json_string(pa_text ? pa_text : "[]"));
-    json_object_set_new(pj, "zOrderBy", json_string("[]"));
+    json_t *za = json_array();
+    for (size_t i = 0; o.zorder && i < dops_zorder_num_columns(o.zorder); i++)
+        json_array_append_new(za, json_string(dops_zorder_column(o.zorder, i)));
+    char *za_text = dlog_json_text(za);
+    json_decref(za);
+    json_object_set_new(pj, "zOrderBy", json_string(za_text ? za_text : "[]"));
+    delta_free(za_text);
     delta_free(pa_text);
     params = dlog_json_text(pj);
     json_decref(pj);
@@ -389,6 +405,25 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     set_num(mj, "totalFilesSkipped", res.total_files_skipped);
     set_num(mj, "totalFiles", res.total_files);
     set_num(mj, "numOutputRows", res.num_rows);
+    if (o.zorder) {
+        json_t *zs = json_object();
+        json_object_set_new(zs, "strategyName", json_string("all"));
+        json_object_set_new(zs, "inputCubeFiles", json_pack("{s:I,s:I}", "num", (json_int_t)0,
+                                                            "size", (json_int_t)0));
+        json_object_set_new(zs, "inputOtherFiles",
+                            json_pack("{s:I,s:I}", "num", (json_int_t)res.num_files_removed,
+                                      "size", (json_int_t)res.num_removed_bytes));
+        json_object_set_new(zs, "inputNumCubes", json_integer(0));
+        json_object_set_new(zs, "mergedFiles",
+                            json_pack("{s:I,s:I}", "num", (json_int_t)res.num_files_removed,
+                                      "size", (json_int_t)res.num_removed_bytes));
+        json_object_set_new(zs, "numOutputCubes", json_integer(res.partitions_optimized));
+        json_object_set_new(zs, "numSpilledRuns", json_integer(res.zorder_runs_spilled));
+        char *zs_text = dlog_json_text(zs);
+        json_decref(zs);
+        json_object_set_new(mj, "zOrderStats", json_string(zs_text ? zs_text : "{}"));
+        delta_free(zs_text);
+    }
     metrics = dlog_json_text(mj);
     json_decref(mj);
     if (!params || !metrics) {
@@ -425,6 +460,7 @@ cleanup:
     delta_free(o.groups);
     dmap_free(o.by_key);
     expr_free(o.where);
+    dops_zorder_free(o.zorder);
     delta_free(o.known);
     delta_free(all);
     delta_free(params);

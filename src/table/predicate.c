@@ -175,7 +175,7 @@ typedef struct stats_ctx {
 
 /* Converts a JSON statistic to a value of leaf type t; false when it does
  * not convert exactly (the bound is then unknown). */
-static bool json_value(const dtype *t, json_t *j, bool is_max, expr_value *v)
+bool dtab_pred_stats_value(const dtype *t, json_t *j, bool is_max, expr_value *v)
 {
     memset(v, 0, sizeof *v);
     if (!j || json_is_null(j))
@@ -310,8 +310,8 @@ static const expr_col_stats *column_stats(void *ctx, const int32_t *path, uint32
     }
     expr_col_stats *st = &c->slot;
     memset(st, 0, sizeof *st);
-    st->has_min = json_value(t, mn, false, &st->min);
-    st->has_max = json_value(t, mx, true, &st->max);
+    st->has_min = dtab_pred_stats_value(t, mn, false, &st->min);
+    st->has_max = dtab_pred_stats_value(t, mx, true, &st->max);
     if (json_is_integer(nc) && json_integer_value(nc) >= 0) {
         st->has_null_count = true;
         st->null_count = (int64_t)json_integer_value(nc);

@@ -81,4 +81,11 @@ int dtab_pred_file(const dtab_pred *p, const dlog_live_file *lf, dtab_verdict *o
  * holding the partition values). Exposed for tests. */
 bool dtab_pred_stats_may_match(const dtab_pred *p, const char *stats_json, const dvec *prow);
 
+/* One add.stats bound (a minValues / maxValues entry) as a value of leaf
+ * type t, converted as data skipping converts it (timestamps widened by a
+ * millisecond, decimals only when exact ...); false when it is missing or
+ * does not convert exactly. String values point into j. */
+struct json_t;
+bool dtab_pred_stats_value(const dtype *t, struct json_t *j, bool is_max, expr_value *v);
+
 #endif
