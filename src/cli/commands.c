@@ -66,9 +66,9 @@ const cli_command cli_commands[] = {
      "show a table's commits: version, time, operation, parameters, metrics",
      "Newest first; commits cleaned up from the log are not shown.", cmd_history},
     {"optimize",
-     "delta optimize TABLE [--where PARTITION_PREDICATE] [--target-size BYTES]\n"
-     "               [--format table|json] [--z-order a,b,... (not built yet)]",
-     "compact small files into files near the target size",
+     "delta optimize TABLE [--where PARTITION_PREDICATE] [--z-order COL,COL,...]\n"
+     "               [--target-size BYTES] [--sort-memory BYTES] [--format table|json]",
+     "compact small files into files near the target size, optionally in Z-order",
      "Within each partition, files smaller than the target (--target-size, else\n"
      "delta.targetFileSize, else 128 MiB) are read with their deletion vectors\n"
      "applied and rewritten into as few files as possible; bigger files and\n"
@@ -76,7 +76,18 @@ const cli_command cli_commands[] = {
      "alone. One OPTIMIZE commit with dataChange=false removes and adds, so\n"
      "rows do not change. --where takes a predicate on partition columns only.\n"
      "Concurrent appends do not make it fail; a concurrent commit removing a\n"
-     "file it rewrites does (the table is left as it was).",
+     "file it rewrites does (the table is left as it was).\n"
+     "\n"
+     "--z-order x,y rewrites every file of each selected partition (big ones\n"
+     "too) with its rows sorted by a Morton (bit-interleaved) key over the\n"
+     "columns, rolled at the target size, so each file covers a narrow range\n"
+     "of every column and predicates on them skip most files. Columns must\n"
+     "be data columns with min/max statistics (numbers, decimals, dates,\n"
+     "timestamps, strings - by their first 8 bytes - within\n"
+     "delta.dataSkippingNumIndexedCols); nulls sort first. The sort holds at\n"
+     "most --sort-memory bytes of rows (default 256 MiB) and spills sorted runs\n"
+     "to a temporary folder under $TMPDIR (removed afterwards), so a partition\n"
+     "larger than memory still Z-orders.",
      cmd_optimize},
     {"vacuum",
      "delta vacuum TABLE [--retention-hours H] [--dry-run] [--lite] [--force-unsafe-retention]",

@@ -170,6 +170,7 @@ fi
 expect 2 D optimize big --target-size 0
 expect 2 D optimize big --target-size abc
 expect 2 D optimize
-expect 3 D optimize big --z-order id
+expect 2 D optimize big --z-order nope
+contains "$ERR" "column 'nope' is not a column" "z-order of an unknown column"
 expect 1 D optimize missing
 finish
