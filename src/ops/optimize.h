@@ -10,10 +10,12 @@
  * rows it had (at worst, orphan files VACUUM removes later).
  *
  * Order of work: replay the latest snapshot; bind the predicate to the
- * partition columns; group the live files by partition (their
- * partitionValues), keep those the predicate selects and, per partition,
- * the files below the target; read each partition's files with a scan of
- * exactly those files and write the rows with the table writer
+ * partition columns (and, with Z-order, resolve its columns); group the
+ * live files by partition (their partitionValues), keep those the
+ * predicate selects and, per partition, the files below the target (every
+ * file with Z-order); read each partition's files with a scan of exactly
+ * those files (with Z-order: through the external sort of ops/zorder.h)
+ * and write the rows with the table writer
  * (table/write.h: dtab_writer); then one transaction: removes with
  * dataChange false (recording each file as read), the adds with
  * dataChange false, commitInfo OPTIMIZE.
