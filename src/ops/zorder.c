@@ -37,7 +37,9 @@
 __extension__ typedef unsigned __int128 zu128;
 
 #define SIGN_BIT ((uint64_t)1 << 63)
-#define SORT_BATCH_ROWS 8192 /* rows a scan or spill batch holds */
+#define SORT_BATCH_ROWS 8192 /* rows a scan or spill batch holds, at most */
+#define MIN_BATCH_ROWS 64
+#define MAX_FANIN 64         /* runs merged at once */
 #define OUT_ROWS 1024        /* rows of a gathered output batch (files roll between batches) */
 #define ROW_OVERHEAD 24      /* bytes of a run entry */
 
@@ -55,6 +57,7 @@ struct dops_zorder {
     size_t k;
     unsigned bits; /* per column */
     int64_t memory;
+    int64_t batch_rows; /* of scan, spill and merge batches: smaller under small budgets */
     char *spill_parent;
 };
 
@@ -312,6 +315,11 @@ int dops_zorder_new(dops_zorder **out, const dlog_snapshot *snap, const char *co
     z->k = ncolumns;
     z->bits = 128 / (unsigned)ncolumns > 32 ? 32 : 128 / (unsigned)ncolumns;
     z->memory = memory > 0 ? memory : DOPS_ZORDER_DEFAULT_MEMORY;
+    z->batch_rows = z->memory / 512;
+    if (z->batch_rows > SORT_BATCH_ROWS)
+        z->batch_rows = SORT_BATCH_ROWS;
+    if (z->batch_rows < MIN_BATCH_ROWS)
+        z->batch_rows = MIN_BATCH_ROWS;
     const char *tmp = spill_dir ? spill_dir : getenv("TMPDIR");
     z->spill_parent = delta_strdup(tmp && *tmp ? tmp : "/tmp");
     z->cols = delta_calloc(ncolumns, sizeof *z->cols);
@@ -597,7 +605,7 @@ static int spill_run(const dops_zorder *z, run *r, spill *sp, const dtype *schem
     run_key(sp->nruns, key, sizeof key);
     pq_writer_options po = PQ_WRITER_OPTIONS_INIT;
     po.codec = PQ_CODEC_SNAPPY;
-    po.row_group_size_rows = SORT_BATCH_ROWS;
+    po.row_group_size_rows = (uint64_t)z->batch_rows;
     po.write_page_index = false;
     sink k = {NULL, NULL, NULL};
     rc = pq_writer_open(&k.pw, sp->store, key, 0, schema, &po);
@@ -683,17 +691,18 @@ static void sift_down(const zsrc *srcs, size_t *heap, size_t n, size_t i)
     }
 }
 
-static int merge(const dops_zorder *z, spill *sp, const sink *k)
+/* Merges runs [first, first + count) into k. */
+static int merge(const dops_zorder *z, spill *sp, size_t first, size_t count, const sink *k)
 {
-    zsrc *srcs = delta_calloc(sp->nruns, sizeof *srcs);
-    size_t *heap = delta_calloc(sp->nruns, sizeof *heap);
+    zsrc *srcs = delta_calloc(count, sizeof *srcs);
+    size_t *heap = delta_calloc(count, sizeof *heap);
     size_t n = 0;
     dvec *out = NULL;
     int rc = srcs && heap ? 0 : DELTA_ENOMEM;
-    pq_reader_options ro = {NULL, 0, SORT_BATCH_ROWS, false};
-    for (size_t i = 0; !rc && i < sp->nruns; i++) {
+    pq_reader_options ro = {NULL, 0, z->batch_rows, false};
+    for (size_t i = 0; !rc && i < count; i++) {
         char key[64];
-        run_key(i, key, sizeof key);
+        run_key(first + i, key, sizeof key);
         rc = pq_reader_open(&srcs[i].r, sp->store, key, &ro);
         if (!rc)
             rc = pq_reader_stream(srcs[i].r, &srcs[i].s);
@@ -715,7 +724,7 @@ static int merge(const dops_zorder *z, spill *sp, const sink *k)
         if (!s->b)
             heap[0] = heap[--n];
         sift_down(srcs, heap, n, 0);
-        if (out->children[0]->length >= OUT_ROWS || n == 0) {
+        if (out->children[0]->length >= (k->pw ? z->batch_rows : OUT_ROWS) || n == 0) {
             if (!(rc = dbatch_seal(out)))
                 rc = sink_write(k, out);
             dvec_unref(out);
@@ -723,7 +732,7 @@ static int merge(const dops_zorder *z, spill *sp, const sink *k)
         }
     }
     dvec_unref(out);
-    for (size_t i = 0; srcs && i < sp->nruns; i++) {
+    for (size_t i = 0; srcs && i < count; i++) {
         dvec_unref(srcs[i].b);
         if (srcs[i].s)
             srcs[i].s->free(srcs[i].s);
@@ -738,6 +747,46 @@ static int merge(const dops_zorder *z, spill *sp, const sink *k)
     return 0;
 }
 
+/* Merges every run into k: while there are more than MAX_FANIN runs, the
+ * oldest MAX_FANIN are merged into a new run (and deleted), so memory is
+ * at most MAX_FANIN runs' batches whatever the number of runs. */
+static int merge_all(const dops_zorder *z, spill *sp, const sink *k)
+{
+    size_t first = 0;
+    int rc = 0;
+    while (!rc && sp->nruns - first > MAX_FANIN) {
+        char key[64];
+        run_key(sp->nruns, key, sizeof key);
+        /* the runs' own schema as read back: merged batches have it */
+        pq_reader *r = NULL;
+        char key0[64];
+        run_key(first, key0, sizeof key0);
+        rc = pq_reader_open(&r, sp->store, key0, NULL);
+        pq_writer_options po = PQ_WRITER_OPTIONS_INIT;
+        po.codec = PQ_CODEC_SNAPPY;
+        po.row_group_size_rows = (uint64_t)z->batch_rows;
+        po.write_page_index = false;
+        sink mk = {NULL, NULL, NULL};
+        if (!rc)
+            rc = pq_writer_open(&mk.pw, sp->store, key, 0, pq_reader_schema(r), &po);
+        pq_reader_free(r);
+        if (!rc)
+            rc = merge(z, sp, first, MAX_FANIN, &mk);
+        if (!rc)
+            rc = pq_writer_close(mk.pw);
+        pq_writer_free(mk.pw);
+        for (size_t i = 0; !rc && i < MAX_FANIN; i++) {
+            run_key(first + i, key0, sizeof key0);
+            rc = delta_store_delete(sp->store, key0);
+        }
+        if (!rc) {
+            first += MAX_FANIN;
+            sp->nruns++;
+        }
+    }
+    return rc ? rc : merge(z, sp, first, sp->nruns - first, k);
+}
+
 /* ---- the sort ------------------------------------------------------------------------ */
 
 int dops_zorder_rewrite(dops_zorder *z, dtab_writer *w, const dlog_live_file *const *files,
@@ -747,7 +796,7 @@ int dops_zorder_rewrite(dops_zorder *z, dtab_writer *w, const dlog_live_file *co
     dtab_scan_opts so = DTAB_SCAN_OPTS_INIT;
     so.files = files;
     so.num_files = nfiles;
-    so.batch_rows = SORT_BATCH_ROWS;
+    so.batch_rows = z->batch_rows;
     dstream *s = NULL;
     run r;
     spill sp;
@@ -769,16 +818,18 @@ int dops_zorder_rewrite(dops_zorder *z, dtab_writer *w, const dlog_live_file *co
         if (!rc && r.bytes >= z->memory)
             rc = spill_run(z, &r, &sp, s->schema);
     }
+    size_t input_runs = 0;
     if (!rc && sp.nruns == 0)
         rc = run_emit(&r, &k);
     else if (!rc) {
         if (r.nrows)
             rc = spill_run(z, &r, &sp, s->schema);
+        input_runs = sp.nruns;
         run_clear(&r); /* the merge's memory is the runs' batches instead */
         if (!rc)
-            rc = merge(z, &sp, &k);
+            rc = merge_all(z, &sp, &k);
     }
-    *spilled += (int64_t)sp.nruns;
+    *spilled += (int64_t)input_runs;
     run_free(&r);
     if (s)
         s->free(s);

@@ -23,8 +23,12 @@
  * otherwise every run is written, sorted, to a Parquet spill file in a
  * fresh temporary folder and the runs are merged (k-way, a heap on each
  * run's next key) into the table writer; the spill files and the folder
- * are deleted when the sort ends, also after an error. Memory while
- * merging is one batch and one row group per run plus one output batch.
+ * are deleted when the sort ends, also after an error. At most 64 runs
+ * are merged at once: beyond that, the oldest 64 are first merged into a
+ * new run (and deleted), so memory while merging is at most 64 runs' batch
+ * and row group plus one output batch whatever the partition's size.
+ * Batches hold budget / 512 rows (64 to 8192), so a small budget also
+ * means small batches.
  * Ties keep the input order, so a sort is deterministic.
  */
 #ifndef DELTA_OPS_ZORDER_H

@@ -6,7 +6,8 @@
  * planner); every file of a partition is rewritten (big and lone ones
  * too); the commit carries zOrderBy and zOrderStats; a budget far below
  * the partition's size spills sorted runs and gives the same files as an
- * in-memory sort, leaving no spill file behind; partition columns,
+ * in-memory sort (also with more runs than one merge pass takes), leaving
+ * no spill file behind; partition columns,
  * columns without statistics, unknown and repeated columns are refused
  * with the table unchanged; a concurrent append does not fail it.
  */
@@ -408,13 +409,14 @@ static void test_rows_kept_and_fewer_files_read(void **state)
 static void test_spill_same_as_memory(void **state)
 {
     (void)state;
-    char *a = make_table(true, NULL, NULL), *b = make_table(true, NULL, NULL);
-    rng_state = 7;
-    for (int w = 0; w < 10; w++)
-        append_random(a, 1500, 2);
-    rng_state = 7;
-    for (int w = 0; w < 10; w++)
-        append_random(b, 1500, 2);
+    char *a = make_table(true, NULL, NULL), *b = make_table(true, NULL, NULL),
+         *c = make_table(true, NULL, NULL);
+    char *const tables[] = {a, b, c};
+    for (int t = 0; t < 3; t++) {
+        rng_state = 7;
+        for (int w = 0; w < 10; w++)
+            append_random(tables[t], 1500, 2);
+    }
     char *rows = rows_at(a);
     char *spill_dir = tmpdir_make("zorder-spill");
     const char *const cols[] = {"s", "y", "x"};
@@ -427,12 +429,23 @@ static void test_spill_same_as_memory(void **state)
     assert_true(rb.zorder_runs_spilled >= 4);
     assert_int_equal(rb.partitions_optimized, 2);
     assert_int_equal(tmpdir_count(spill_dir), 0); /* spill folder removed */
+    /* 2 KiB: batches of 64 rows, over 100 runs a partition, merged in
+     * passes of 64 */
+    delta_optimize_result rc;
+    assert_int_equal(zorder(c, cols, 3, 32 << 10, 2 << 10, spill_dir, &rc), 0);
+    assert_true(rc.zorder_runs_spilled > 2 * 64);
+    assert_int_equal(tmpdir_count(spill_dir), 0);
 
     char *ra_rows = rows_at(a), *rb_rows = rows_at(b);
     assert_string_equal(rows, ra_rows);
     assert_string_equal(rows, rb_rows);
-    char *sa = file_stats_at(a), *sb = file_stats_at(b);
+    char *rc_rows = rows_at(c);
+    assert_string_equal(rows, rc_rows);
+    free(rc_rows);
+    char *sa = file_stats_at(a), *sb = file_stats_at(b), *sc = file_stats_at(c);
     assert_string_equal(sa, sb); /* the same files, row for row */
+    assert_string_equal(sa, sc);
+    free(sc);
     assert_int_equal(ra.num_files_added, rb.num_files_added);
     free(sa);
     free(sb);
@@ -442,6 +455,7 @@ static void test_spill_same_as_memory(void **state)
     tmpdir_remove(spill_dir);
     tmpdir_remove(a);
     tmpdir_remove(b);
+    tmpdir_remove(c);
 }
 
 static void test_lone_file_rewritten(void **state)
