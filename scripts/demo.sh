@@ -143,7 +143,7 @@ note "8 appends of orders: every file holds every customer and amount."
 note "files a scan must read for: $q"
 note "  before: $(files_read) of $(D describe-table orders --format json | sed -n 's/.*"num_files":\([0-9]*\).*/\1/p') files, $(D read orders --where "$q" --format csv | count_rows) matching rows"
 D optimize orders --z-order customer_id,total_amount --target-size 150000 | sed 's/^/   /'
-note "  after:  $(files_read) of $(D describe-table orders --format json | sed -n 's/.*"num_files":\([0-9]*\).*/\1/p') files (same rows: $(D read orders --where "$q" --format csv | count_rows) match)"
+note "  after:  $(files_read) of $(D describe-table orders --format json | sed -n 's/.*"num_files":\([0-9]*\).*/\1/p') files, $(D read orders --where "$q" --format csv | count_rows) matching rows"
 D history orders --limit 1 | cut -c1-200
 
 step "The lake"
