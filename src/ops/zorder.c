@@ -39,9 +39,9 @@ __extension__ typedef unsigned __int128 zu128;
 #define SIGN_BIT ((uint64_t)1 << 63)
 #define SORT_BATCH_ROWS 8192 /* rows a scan or spill batch holds, at most */
 #define MIN_BATCH_ROWS 64
-#define MAX_FANIN 64         /* runs merged at once */
-#define OUT_ROWS 1024        /* rows of a gathered output batch (files roll between batches) */
-#define ROW_OVERHEAD 24      /* bytes of a run entry */
+#define MAX_FANIN 64    /* runs merged at once */
+#define OUT_ROWS 1024   /* rows of a gathered output batch (files roll between batches) */
+#define ROW_OVERHEAD 24 /* bytes of a run entry */
 
 typedef struct zcol {
     uint32_t field; /* index in the table schema (and in scan batches) */
@@ -75,7 +75,7 @@ typedef struct run {
 } run;
 
 typedef struct spill {
-    char *dir;         /* the temporary folder, once made */
+    char *dir;          /* the temporary folder, once made */
     delta_store *store; /* on dir */
     size_t nruns;
 } spill;
@@ -90,8 +90,7 @@ uint64_t dops_zorder_ukey(const dtype *t, const expr_value *v)
     case DT_INT32:
     case DT_INT64:
     case DT_DATE32:
-    case DT_TIMESTAMP:
-        return (uint64_t)v->i ^ SIGN_BIT;
+    case DT_TIMESTAMP: return (uint64_t)v->i ^ SIGN_BIT;
     case DT_FLOAT32:
     case DT_FLOAT64: {
         double d = v->d;
@@ -115,8 +114,7 @@ uint64_t dops_zorder_ukey(const dtype *t, const expr_value *v)
             u = (u << 8) | (i < v->len ? v->bytes[i] : 0);
         return u;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -177,12 +175,17 @@ static bool is_partition_column(const dlog_snapshot *s, const char *name)
 static bool has_minmax(const dtype *t)
 {
     switch (t->id) {
-    case DT_INT8: case DT_INT16: case DT_INT32: case DT_INT64:
-    case DT_FLOAT32: case DT_FLOAT64: case DT_DECIMAL: case DT_DATE32:
-    case DT_TIMESTAMP: case DT_STRING:
-        return true;
-    default:
-        return false;
+    case DT_INT8:
+    case DT_INT16:
+    case DT_INT32:
+    case DT_INT64:
+    case DT_FLOAT32:
+    case DT_FLOAT64:
+    case DT_DECIMAL:
+    case DT_DATE32:
+    case DT_TIMESTAMP:
+    case DT_STRING: return true;
+    default: return false;
     }
 }
 
@@ -260,11 +263,11 @@ static int check_column(const dops_zorder *z, const char *name, uint32_t *field)
         dbuf tn = DBUF_INIT;
         dtype_format(f->type, &tn);
         int rc = delta_error_set(DELTA_EINVAL,
-                               "optimize of %s: --z-order column '%s' has no statistics: its "
-                               "type %s has no min/max statistics, so data skipping cannot "
-                               "use its order (Z-order numbers, decimals, dates, timestamps "
-                               "or strings)",
-                               z->uri, f->name, tn.err ? "?" : dbuf_cstr(&tn));
+                                 "optimize of %s: --z-order column '%s' has no statistics: its "
+                                 "type %s has no min/max statistics, so data skipping cannot "
+                                 "use its order (Z-order numbers, decimals, dates, timestamps "
+                                 "or strings)",
+                                 z->uri, f->name, tn.err ? "?" : dbuf_cstr(&tn));
         dbuf_free(&tn);
         return rc;
     }
@@ -391,15 +394,13 @@ static void set_ranges(dops_zorder *z, const dlog_live_file *const *files, size_
             zcol *zc = &z->cols[c];
             expr_value v;
             if (json_is_object(mins) &&
-                dtab_pred_stats_value(zc->type, json_object_get(mins, zc->stats_name), false,
-                                      &v)) {
+                dtab_pred_stats_value(zc->type, json_object_get(mins, zc->stats_name), false, &v)) {
                 uint64_t u = dops_zorder_ukey(zc->type, &v);
                 zc->lo = u < zc->lo ? u : zc->lo;
                 has_lo[c] = true;
             }
             if (json_is_object(maxs) &&
-                dtab_pred_stats_value(zc->type, json_object_get(maxs, zc->stats_name), true,
-                                      &v)) {
+                dtab_pred_stats_value(zc->type, json_object_get(maxs, zc->stats_name), true, &v)) {
                 uint64_t u = dops_zorder_ukey(zc->type, &v);
                 zc->hi = u > zc->hi ? u : zc->hi;
                 has_hi[c] = true;
@@ -615,8 +616,8 @@ static int spill_run(const dops_zorder *z, run *r, spill *sp, const dtype *schem
         rc = pq_writer_close(k.pw);
     pq_writer_free(k.pw);
     if (rc)
-        return delta_error_prefix(rc, "optimize of %s: Z-order spill file %s/%s: ", z->uri,
-                                  sp->dir, key);
+        return delta_error_prefix(rc, "optimize of %s: Z-order spill file %s/%s: ", z->uri, sp->dir,
+                                  key);
     sp->nruns++;
     run_clear(r);
     return 0;
@@ -627,7 +628,7 @@ static int spill_run(const dops_zorder *z, run *r, spill *sp, const dtype *schem
 typedef struct zsrc {
     pq_reader *r;
     dstream *s;
-    dvec *b;       /* the current batch, or NULL at the end */
+    dvec *b;        /* the current batch, or NULL at the end */
     uint64_t *keys; /* two a row of b */
     size_t cap;
     int64_t pos;
@@ -742,8 +743,8 @@ static int merge(const dops_zorder *z, spill *sp, size_t first, size_t count, co
     delta_free(srcs);
     delta_free(heap);
     if (rc)
-        return delta_error_prefix(rc, "optimize of %s: merging Z-order spill files in %s: ",
-                                  z->uri, sp->dir);
+        return delta_error_prefix(rc, "optimize of %s: merging Z-order spill files in %s: ", z->uri,
+                                  sp->dir);
     return 0;
 }
 

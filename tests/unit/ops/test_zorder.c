@@ -519,8 +519,9 @@ static void test_refusals(void **state)
     dir = make_table(false, "delta.dataSkippingNumIndexedCols", "2");
     append_random(dir, 10, 1);
     const char *const s_col[] = {"x", "s"};
-    refused(dir, s_col, 2, "'s' has no statistics: it is data column 3 and "
-                           "delta.dataSkippingNumIndexedCols is 2");
+    refused(dir, s_col, 2,
+            "'s' has no statistics: it is data column 3 and "
+            "delta.dataSkippingNumIndexedCols is 2");
     delta_optimize_result r;
     assert_int_equal(zorder(dir, XY, 2, 0, 0, NULL, &r), 0); /* x and y have them */
     tmpdir_remove(dir);
