@@ -41,17 +41,34 @@ const cli_command cli_commands[] = {
     {"time-travel", "delta time-travel TABLE (--version N | --timestamp TS) [read options]",
      "read a table as of a version or timestamp (same as read)", NULL, cmd_read},
     {"merge",
-     "delta merge TABLE --source FILE|TABLE [--source-format F] --on EXPR\n"
-     "            [--when-matched-update \"col=EXPR,...\" [--if EXPR]] [--when-matched-update-all]\n"
-     "            [--when-matched-delete [--if EXPR]]\n"
-     "            [--when-not-matched-insert \"col=EXPR,...\" | --when-not-matched-insert-all [--if EXPR]]\n"
-     "            [--when-not-matched-by-source-update ... | --when-not-matched-by-source-delete [--if EXPR]]\n"
-     "            [--merge-schema]",
-     "upsert rows from a source into a table", NULL, NULL},
-    {"update", "delta update TABLE --set col=EXPR[,col=EXPR...] [--where EXPR]",
-     "change the rows matching a predicate", NULL, NULL},
-    {"delete", "delta delete TABLE --where EXPR", "delete the rows matching a predicate", NULL,
-     NULL},
+     "delta merge TABLE --source FILE|TABLE [--source-format F] --on EXPR CLAUSE...\n"
+     "            [--merge-schema] [--target-alias A] [--source-alias A] [--format table|json]\n"
+     "  CLAUSE: --when-matched-update \"col=EXPR,...\" | --when-matched-update-all\n"
+     "          | --when-matched-delete | --when-not-matched-insert \"col=EXPR,...\"\n"
+     "          | --when-not-matched-insert-all | --when-not-matched-by-source-update \"col=EXPR,...\"\n"
+     "          | --when-not-matched-by-source-delete, each optionally followed by --if EXPR",
+     "upsert rows from a source into a table",
+     "The source is an NDJSON, CSV or Parquet file, or a Delta table (a folder with\n"
+     "_delta_log or a lake name). Columns are qualified target.col and source.col\n"
+     "(unqualified names resolve when only one side has them). Clauses are tried in\n"
+     "order within their kind; the first whose --if holds acts. A target row matched\n"
+     "by two source rows is an error and nothing changes. Only files holding a\n"
+     "changed row are rewritten (delta.enableDeletionVectors: rows are marked deleted\n"
+     "instead); with delta.enableChangeDataFeed the changes go to _change_data/.",
+     cmd_merge},
+    {"update", "delta update TABLE --set \"col=EXPR[,col=EXPR...]\" [--where EXPR] [--format table|json]",
+     "change the rows matching a predicate",
+     "Values are SQL over the row's current values, stored as a write would cast\n"
+     "them; NOT NULL and CHECK constraints hold for the new rows. Setting a partition\n"
+     "column moves the row. Files without a matching row are not rewritten.",
+     cmd_update},
+    {"delete", "delta delete TABLE --where EXPR [--format table|json]",
+     "delete the rows matching a predicate",
+     "--where true deletes every row. A predicate on partition columns only removes\n"
+     "whole files without reading them; otherwise the files holding matching rows\n"
+     "are rewritten without them (or get deletion vectors when the table has\n"
+     "delta.enableDeletionVectors=true).",
+     cmd_delete},
     {"changes", "delta changes TABLE --from-version A [--to-version B] [--format F]",
      "read the change data feed between versions", NULL, NULL},
     {"list-tables", "delta list-tables [--format table|json]",
