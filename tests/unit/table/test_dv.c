@@ -4,7 +4,10 @@
  * random sets (several 32-bit buckets, empty sets, dense runs), the
  * framed deletion_vector_<uuid>.bin file read back through its
  * descriptor, and byte equality with the files Spark wrote for the same
- * sets (skipped when ../shared is absent).
+ * sets (skipped when ../shared is absent). Then the scan's row index
+ * column over a table with a written deletion vector and several row
+ * groups: seeded random projections, predicates (row groups skipped by
+ * statistics), limits and file lists, each compared with a model.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +22,10 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "log/snapshot.h"
+#include "parquet/record_writer.h"
 #include "table/dv.h"
+#include "table/scan.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -310,6 +316,218 @@ static void test_spark_bytes(void **state)
                      "U5OWRz5k%CFT.Td}yCPW", 38, 3);
 }
 
+/* ---- scan row index ------------------------------------------------------- */
+
+/* Writes ids first..first+n-1 (names "n%04d") in row groups of 10. */
+static uint64_t write_ids(delta_store *st, const char *key, dtype *ftype, int first, int n)
+{
+    dvec *b;
+    assert_int_equal(dbatch_new(&b, ftype), 0);
+    for (int i = first; i < first + n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%04d", i);
+        assert_int_equal(dvec_append_int(dbatch_column(b, 0), i), 0);
+        assert_int_equal(dvec_append_bytes(dbatch_column(b, 1), name, strlen(name)), 0);
+    }
+    assert_int_equal(dbatch_seal(b), 0);
+    pq_writer_options wo = PQ_WRITER_OPTIONS_INIT;
+    wo.row_group_size_rows = 10;
+    pq_writer *w;
+    assert_int_equal(pq_writer_open(&w, st, key, 0, ftype, &wo), 0);
+    assert_int_equal(pq_writer_write(w, b), 0);
+    assert_int_equal(pq_writer_close(w), 0);
+    uint64_t size = pq_writer_bytes_written(w);
+    pq_writer_free(w);
+    dvec_unref(b);
+    return size;
+}
+
+typedef struct where_case {
+    const char *text;
+    int kind; /* 0 none, 1 id >= a, 2 id < a OR id = b, 3 name = n(a) */
+    int a, b;
+} where_case;
+
+static bool model_match(const where_case *w, int id)
+{
+    switch (w->kind) {
+    case 1: return id >= w->a;
+    case 2: return id < w->a || id == w->b;
+    case 3: return id == w->a;
+    default: return true;
+    }
+}
+
+static void test_scan_row_index(void **state)
+{
+    (void)state;
+    delta_store *st;
+    assert_int_equal(delta_store_open(&st, "memory://dv-row-index"), 0);
+    dfield f[2];
+    assert_int_equal(dfield_init(&f[0], "id", dtype_new(DT_INT64), true), 0);
+    assert_int_equal(dfield_init(&f[1], "name", dtype_new(DT_STRING), true), 0);
+    dtype *ftype = dtype_new_struct(f, 2);
+    /* file a: ids 0..99 at positions 0..99, with a deletion vector;
+     * file b: ids 1000..1049, none */
+    uint64_t size_a = write_ids(st, "p=1/a.parquet", ftype, 0, 100);
+    uint64_t size_b = write_ids(st, "p=2/b.parquet", ftype, 1000, 50);
+    uint64_t seed = 2024;
+    bool deleted[100] = {false};
+    uint64_t del[100];
+    size_t ndel = 0;
+    for (int i = 0; i < 100; i++)
+        if (rng_next(&seed) % 3 == 0 || (i >= 40 && i < 50)) { /* a whole row group too */
+            deleted[i] = true;
+            del[ndel++] = (uint64_t)i;
+        }
+    dlog_dv dv;
+    assert_int_equal(dtab_dv_write(st, del, ndel, &dv), 0);
+    char log[4096];
+    snprintf(log, sizeof log,
+             "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
+             "\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}\n"
+             "{\"metaData\":{\"id\":\"t\",\"format\":{\"provider\":\"parquet\",\"options\":{}},"
+             "\"schemaString\":\"{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":["
+             "{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"long\\\",\\\"nullable\\\":true,"
+             "\\\"metadata\\\":{}},{\\\"name\\\":\\\"name\\\",\\\"type\\\":\\\"string\\\","
+             "\\\"nullable\\\":true,\\\"metadata\\\":{}},{\\\"name\\\":\\\"p\\\",\\\"type\\\":"
+             "\\\"integer\\\",\\\"nullable\\\":true,\\\"metadata\\\":{}}]}\","
+             "\"partitionColumns\":[\"p\"],\"configuration\":"
+             "{\"delta.enableDeletionVectors\":\"true\"}}}\n"
+             "{\"add\":{\"path\":\"p=1/a.parquet\",\"partitionValues\":{\"p\":\"1\"},"
+             "\"size\":%llu,\"modificationTime\":1,\"dataChange\":true,"
+             "\"deletionVector\":{\"storageType\":\"u\",\"pathOrInlineDv\":\"%s\","
+             "\"offset\":1,\"sizeInBytes\":%d,\"cardinality\":%lld}}}\n"
+             "{\"add\":{\"path\":\"p=2/b.parquet\",\"partitionValues\":{\"p\":\"2\"},"
+             "\"size\":%llu,\"modificationTime\":1,\"dataChange\":true}}\n",
+             (unsigned long long)size_a, dv.path_or_inline, dv.size_in_bytes,
+             (long long)dv.cardinality, (unsigned long long)size_b);
+    dtab_dv_desc_clear(&dv);
+    assert_int_equal(delta_store_put(st, "_delta_log/00000000000000000000.json", log,
+                                     strlen(log)), 0);
+    dlog_snapshot *snap;
+    assert_int_equal(dlog_snapshot_open(&snap, st, NULL), 0);
+    const dlog_live_file *lfa = NULL, *lfb = NULL, *lf;
+    size_t it = 0;
+    while (dlog_snapshot_next_file(snap, &it, &lf))
+        *(strcmp(lf->add.path, "p=1/a.parquet") == 0 ? &lfa : &lfb) = lf;
+    assert_non_null(lfa);
+    assert_non_null(lfb);
+
+    static const char *const all[] = {"id", "name", "p"};
+    static const char *const only_name[] = {"name"};
+    static const char *const only_p[] = {"p"};
+    static const char *const name_id[] = {"name", "id"};
+    struct {
+        const char *const *cols;
+        size_t n;
+    } projections[] = {{NULL, 0}, {all, 3}, {only_name, 1}, {only_p, 1}, {name_id, 2}};
+    where_case wheres[] = {
+        {NULL, 0, 0, 0},
+        {"id >= 35", 1, 35, 0},
+        {"id < 12 OR id = 1020", 2, 12, 1020},
+        {"name = 'n0077'", 3, 77, 0},
+        {"id >= 1045", 1, 1045, 0},
+    };
+    for (int t = 0; t < 150; t++) {
+        int pi = (int)(rng_next(&seed) % 5), wi = (int)(rng_next(&seed) % 5);
+        bool reversed = rng_next(&seed) % 3 == 0;
+        int64_t limit = rng_next(&seed) % 3 == 0 ? (int64_t)(rng_next(&seed) % 80) : -1;
+        dtab_scan_opts o = DTAB_SCAN_OPTS_INIT;
+        o.columns = projections[pi].cols;
+        o.num_columns = projections[pi].n;
+        o.where = wheres[wi].text;
+        o.limit = limit;
+        o.batch_rows = 1 + (int64_t)(rng_next(&seed) % 40);
+        o.row_index = true;
+        const dlog_live_file *order[2] = {lfb, lfa};
+        if (reversed) {
+            o.files = order;
+            o.num_files = 2;
+        }
+        /* the model: (id, position) in scan order */
+        int64_t want_id[200], want_pos[200];
+        int64_t nwant = 0;
+        for (int fi = 0; fi < 2; fi++) {
+            bool is_a = reversed ? fi == 1 : fi == 0;
+            int first = is_a ? 0 : 1000, n = is_a ? 100 : 50;
+            for (int pos = 0; pos < n; pos++) {
+                if (is_a && deleted[pos])
+                    continue;
+                if (!model_match(&wheres[wi], first + pos))
+                    continue;
+                want_id[nwant] = first + pos;
+                want_pos[nwant++] = pos;
+            }
+        }
+        if (limit >= 0 && nwant > limit)
+            nwant = limit;
+        dstream *ds;
+        if (dtab_scan_open(&ds, snap, &o))
+            fail_msg("case %d: %s", t, delta_error_last());
+        uint32_t nf = ds->schema->num_fields;
+        assert_string_equal(ds->schema->fields[nf - 1].name, DTAB_ROW_INDEX_COLUMN);
+        assert_int_equal(ds->schema->fields[nf - 1].type->id, DT_INT64);
+        assert_false(ds->schema->fields[nf - 1].nullable);
+        assert_int_equal(nf, (projections[pi].cols ? projections[pi].n : 3) + 1);
+        int id_col = -1;
+        for (uint32_t c = 0; c + 1 < nf; c++)
+            if (!strcmp(ds->schema->fields[c].name, "id"))
+                id_col = (int)c;
+        int64_t got = 0;
+        dvec *out;
+        while (ds->next(ds, &out) == 0 && out) {
+            const dvec *ri = out->children[nf - 1];
+            if (ri->length != out->length) fail_msg("case %d proj %d where %d limit %lld rev %d: %lld vs %lld", t, pi, wi, (long long)limit, reversed, (long long)ri->length, (long long)out->length);
+            assert_int_equal(ri->length, out->length);
+            assert_int_equal(ri->null_count, 0);
+            for (int64_t r = 0; r < out->length; r++, got++) {
+                if (got >= nwant)
+                    fail_msg("case %d (%s): more rows than %lld", t,
+                             wheres[wi].text ? wheres[wi].text : "-", (long long)nwant);
+                int64_t pos = dvec_i64(ri)[r];
+                if (pos != want_pos[got])
+                    fail_msg("case %d (%s, proj %d, rev %d): row %lld at position %lld, want %lld",
+                             t, wheres[wi].text ? wheres[wi].text : "-", pi, reversed,
+                             (long long)got, (long long)pos, (long long)want_pos[got]);
+                if (id_col >= 0)
+                    assert_int_equal(dvec_i64(out->children[id_col])[r], want_id[got]);
+            }
+            dvec_unref(out);
+        }
+        ds->free(ds);
+        if (got != nwant)
+            fail_msg("case %d (%s): %lld rows, want %lld", t,
+                     wheres[wi].text ? wheres[wi].text : "-", (long long)got, (long long)nwant);
+    }
+    /* a table column of that name refuses the row index */
+    delta_store *st2;
+    assert_int_equal(delta_store_open(&st2, "memory://dv-row-index-clash"), 0);
+    const char *log2 =
+        "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n"
+        "{\"metaData\":{\"id\":\"t\",\"format\":{\"provider\":\"parquet\",\"options\":{}},"
+        "\"schemaString\":\"{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":["
+        "{\\\"name\\\":\\\"_Delta_Row_Index\\\",\\\"type\\\":\\\"long\\\","
+        "\\\"nullable\\\":true,\\\"metadata\\\":{}}]}\","
+        "\"partitionColumns\":[],\"configuration\":{}}}\n";
+    assert_int_equal(delta_store_put(st2, "_delta_log/00000000000000000000.json", log2,
+                                     strlen(log2)), 0);
+    dlog_snapshot *snap2;
+    assert_int_equal(dlog_snapshot_open(&snap2, st2, NULL), 0);
+    dtab_scan_opts o2 = DTAB_SCAN_OPTS_INIT;
+    dstream *ds2;
+    assert_int_equal(dtab_scan_open(&ds2, snap2, &o2), 0);
+    ds2->free(ds2);
+    o2.row_index = true;
+    assert_int_equal(dtab_scan_open(&ds2, snap2, &o2), DELTA_EINVAL);
+    assert_non_null(strstr(delta_error_last(), DTAB_ROW_INDEX_COLUMN));
+    dlog_snapshot_free(snap2);
+    delta_store_free(st2);
+    dlog_snapshot_free(snap);
+    dtype_unref(ftype);
+    delta_store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_serialize_edges),
         cmocka_unit_test(test_write_load),
         cmocka_unit_test(test_spark_bytes),
+        cmocka_unit_test(test_scan_row_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
