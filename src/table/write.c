@@ -1509,6 +1509,18 @@ int dtab_writer_write(dtab_writer *d, const dlog_map *pv, const dvec *batch)
     return rc;
 }
 
+int dtab_writer_write_rows(dtab_writer *d, const dvec *batch)
+{
+    writer *w = &d->w;
+    if (batch->type->id != DT_STRUCT || batch->type->num_fields != w->schema->num_fields)
+        return delta_error_set(DELTA_EINVAL, "new rows: a batch of %u columns, the table has %u",
+                               batch->type->num_fields, w->schema->num_fields);
+    /* the rows' own partition values route them; the folder names are
+     * those dtab_writer_write builds from partitionValues, so both land
+     * in the same open file of a partition */
+    return write_batch(w, batch);
+}
+
 int dtab_writer_finish(dtab_writer *d)
 {
     return finish_all(&d->w);
