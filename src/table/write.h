@@ -85,13 +85,19 @@ int dtab_writer_write_rows(dtab_writer *w, const dvec *batch);
 
 /* A writer of change data files for snap's table: the rows of `batch`
  * (every column of the table schema, in order) with one more column
- * `_change_type` (STRING, not null; each row gets `change_type`: "insert",
- * "delete", "update_preimage" or "update_postimage") are written under
+ * `_change_type` (STRING; every row gets `change_type`: "insert",
+ * "delete", "update_preimage" or "update_postimage", else DELTA_EINVAL;
+ * declared nullable in the file as Spark declares it) are written under
  * `_change_data/` in the partition folders of their partition values
  * (the data columns plus _change_type in the file, as Delta writes them),
- * as files `cdc-<uuid>.c000.snappy.parquet`. Its finished files come out
- * of dtab_writer_adds as DLOG_ACT_CDC actions (path, partitionValues,
- * size, dataChange false). No statistics, checks or generated columns. */
+ * as files `_change_data/<partition folders>cdc-NNNNN-<uuid>.c000.snappy.parquet`
+ * (Spark's names). Its finished files come out of dtab_writer_adds as
+ * DLOG_ACT_CDC actions (path, partitionValues, size, dataChange false).
+ * No statistics, checks or generated columns. A table with a column
+ * named _change_type is refused (DELTA_EINVAL). dtab_writer_write and
+ * dtab_writer_write_rows refuse a change data writer, and
+ * dtab_writer_write_cdc a data file writer. */
+#define DTAB_CHANGE_TYPE_COLUMN "_change_type"
 int dtab_writer_new_cdc(dtab_writer **out, delta_store *store, const dlog_snapshot *snap);
 int dtab_writer_write_cdc(dtab_writer *w, const dvec *batch, const char *change_type);
 
