@@ -219,7 +219,7 @@ expect 2 D merge "$t" --source "$WORK/source.ndjson" --on "target.id = source.id
 contains "$ERR" "clause" "merge without clause"
 expect 2 D merge "$t" --source "$WORK/source.ndjson" --on "target.id = source.id" --if "true"
 contains "$ERR" "--if" "--if without clause"
-expect 1 D update "$t" --set "id = NULL" --where "id = 1101"
+expect 2 D update "$t" --set "id = NULL" --where "id = 1101"
 contains "$ERR" "id" "NOT NULL column set to null"
 unchanged "refusals"
 # a delete that matches nothing commits nothing
