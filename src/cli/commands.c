@@ -23,7 +23,10 @@ const cli_command cli_commands[] = {
      "append, overwrite or upsert rows from a file",
      "Columns are matched by name and cast safely; unknown columns, wrong types and\n"
      "missing NOT NULL values are refused and nothing is committed. --replace-where\n"
-     "takes a predicate over partition columns. --mode merge is not built yet.",
+     "takes a predicate over partition columns. --mode merge upserts: input rows\n"
+     "matching a table row by --merge-condition (target.col / source.col) update it\n"
+     "(--update assignments, else every column), the others are inserted; it is\n"
+     "'delta merge' with those two clauses.",
      cmd_write},
     {"read",
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
