@@ -72,8 +72,18 @@ const cli_command cli_commands[] = {
      "are rewritten without them (or get deletion vectors when the table has\n"
      "delta.enableDeletionVectors=true).",
      cmd_delete},
-    {"changes", "delta changes TABLE --from-version A [--to-version B] [--format F]",
-     "read the change data feed between versions", NULL, NULL},
+    {"changes",
+     "delta changes TABLE --from-version A [--to-version B]\n"
+     "              [--format table|csv|ndjson|json|parquet] [--output FILE]",
+     "read the change data feed between versions",
+     "Rows changed by commits A..B (B: the latest), oldest first: the table's\n"
+     "columns (schema of version B), then _change_type (insert, delete,\n"
+     "update_preimage, update_postimage), _commit_version and _commit_timestamp.\n"
+     "Commits with change data files give those files' rows; other commits give\n"
+     "their added files' rows as inserts and removed files' rows as deletes;\n"
+     "OPTIMIZE gives nothing. delta.enableChangeDataFeed must have been true at\n"
+     "every version of the range (the refusal names the first where it was not).",
+     cmd_changes},
     {"list-tables", "delta list-tables [--format table|json]",
      "list the tables of the lake with version, files, size and records", NULL,
      cmd_list_tables},

@@ -770,7 +770,8 @@ static void scan_free(dstream *ds)
 /* The read schema of a scan with a predicate: the output columns, then the
  * columns only the predicate names. *idx (table indices of the output
  * columns) is replaced by those of the read columns. */
-static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, uint32_t **idx)
+static int read_columns(scan *s, const dlog_snapshot *snap, const dtype *ts, const char *where,
+                        uint32_t **idx)
 {
     uint32_t *pcols = NULL, *ridx = NULL;
     size_t npcols = 0;
@@ -785,7 +786,7 @@ static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, u
     }
     size_t n = 0;
     for (uint32_t i = 0; i < s->nout; i++)
-        names[n++] = snap->schema->fields[(*idx)[i]].name;
+        names[n++] = ts->fields[(*idx)[i]].name;
     for (size_t k = 0; k < npcols; k++) {
         bool have = false;
         for (uint32_t i = 0; i < s->nout && !have; i++)
@@ -797,7 +798,7 @@ static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, u
         s->rschema = dtype_ref(s->schema);
         goto done;
     }
-    if ((rc = dtab_project_schema(snap->schema, names, n, &s->rschema, &ridx)))
+    if ((rc = dtab_project_schema(ts, names, n, &s->rschema, &ridx)))
         goto done;
     delta_free(*idx);
     *idx = ridx;
@@ -866,7 +867,8 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
     dtab_scan_opts def = DTAB_SCAN_OPTS_INIT;
     if (!opts)
         opts = &def;
-    if (!snap->schema)
+    const dtype *ts = opts->schema ? opts->schema : snap->schema;
+    if (!ts)
         return delta_error_set(DELTA_EINVAL, "snapshot has no schema (opened unchecked)");
     scan *s = delta_calloc(1, sizeof *s);
     if (!s)
@@ -879,13 +881,13 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
     s->base.free = scan_free;
     uint32_t *idx = NULL;
     bool *part = NULL;
-    int rc = dtab_project_schema(snap->schema, opts->columns, opts->num_columns, &s->schema, &idx);
+    int rc = dtab_project_schema(ts, opts->columns, opts->num_columns, &s->schema, &idx);
     if (rc)
         goto fail;
     s->base.schema = s->schema;
     s->nout = s->schema->num_fields;
     if (opts->where) {
-        if ((rc = read_columns(s, snap, opts->where, &idx)))
+        if ((rc = read_columns(s, snap, ts, opts->where, &idx)))
             goto fail;
     } else {
         s->rschema = dtype_ref(s->schema);
@@ -900,7 +902,7 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
         goto fail;
     }
     for (uint32_t i = 0; i < s->ncols; i++) {
-        const dfield *f = &snap->schema->fields[idx[i]];
+        const dfield *f = &ts->fields[idx[i]];
         s->cols[i].field = idx[i];
         s->cols[i].file_col = -1;
         for (size_t p = 0; p < snap->metadata.num_partition_columns; p++)
