@@ -621,8 +621,15 @@ int dml_assign(const dtype *schema, expr *const *set, const expr_input *in, cons
         dvec *v = NULL, *c = NULL;
         if (set[i] && (rc = expr_eval(set[i]->root, in, sel, ns, &v)))
             break;
-        if (!(rc = dvec_new(&c, schema->fields[i].type)))
+        /* a generated column not assigned is computed again from the new
+         * values by the writer */
+        char *gen = set[i] ? NULL : dtab_generation_expression(&schema->fields[i]);
+        if (gen) {
+            delta_free(gen);
+            rc = dtab_nulls(schema->fields[i].type, ns, &c);
+        } else if (!(rc = dvec_new(&c, schema->fields[i].type))) {
             rc = dvec_append_take(c, v ? v : rows->children[i], sel, ns);
+        }
         dvec_unref(v);
         if (rc) {
             dvec_unref(c);

@@ -124,7 +124,9 @@ int dml_bind_assignments(const dlog_snapshot *snap, const char *text, const expr
 
 /* The new rows of an assignment: for the ns rows sel of `in` (whose
  * scope 0 or `rows` holds the current target values), a new batch of
- * `schema` whose column i is set[i] evaluated, or rows' column i. */
+ * `schema` whose column i is set[i] evaluated, or rows' column i; a
+ * generated column not assigned is null (the writer computes it from the
+ * new values). */
 int dml_assign(const dtype *schema, expr *const *set, const expr_input *in, const dvec *rows,
                const uint32_t *sel, int64_t ns, dvec **out);
 

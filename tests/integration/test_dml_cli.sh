@@ -134,6 +134,36 @@ same_as_duckdb() {
         fail "$3: rows differ from DuckDB's: $(cat "$WORK/cmp.out")"
 }
 
+# cdf_exact TABLE VERSION BEFORE AFTER WHAT: the change feed of VERSION
+# is exactly the difference of the two states: what left (deletes and
+# preimages) less what came (inserts and postimages) equals BEFORE less
+# AFTER, and the other way round (an update that changes nothing cancels
+# out); as many preimages as postimages.
+cdf_exact() {
+    checks=$((checks + 1))
+    rm -f "$WORK/ch.parquet"
+    if ! D changes "$1" --from-version "$2" --to-version "$2" --format parquet \
+            --output "$WORK/ch.parquet" 2>"$WORK/ch.err"; then
+        fail "$5: delta changes: $(cat "$WORK/ch.err")"
+        return 0
+    fi
+    local c="SELECT id, cat, amount, status, qty FROM '$WORK/ch.parquet'"
+    local gone="$c WHERE _change_type IN ('delete', 'update_preimage')"
+    local came="$c WHERE _change_type IN ('insert', 'update_postimage')"
+    local b="SELECT id, cat, amount, status, qty FROM '$3'" a="SELECT id, cat, amount, status, qty FROM '$4'"
+    node "$oracle/sql.mjs" "SELECT
+        (SELECT count(*) FROM (($gone EXCEPT ALL $came) EXCEPT ALL ($b EXCEPT ALL $a))) +
+        (SELECT count(*) FROM (($b EXCEPT ALL $a) EXCEPT ALL ($gone EXCEPT ALL $came))) +
+        (SELECT count(*) FROM (($came EXCEPT ALL $gone) EXCEPT ALL ($a EXCEPT ALL $b))) +
+        (SELECT count(*) FROM (($a EXCEPT ALL $b) EXCEPT ALL ($came EXCEPT ALL $gone))) AS wrong,
+        (SELECT count(*) FROM '$WORK/ch.parquet' WHERE _change_type = 'update_preimage') -
+        (SELECT count(*) FROM '$WORK/ch.parquet' WHERE _change_type = 'update_postimage') AS unpaired,
+        (SELECT count(*) FROM '$WORK/ch.parquet' WHERE _commit_version <> $2) AS version" \
+        >"$WORK/cdf.out" 2>&1 || { fail "$5: DuckDB: $(cat "$WORK/cdf.out")"; return 0; }
+    grep -q '"wrong":"\?0"\?,"unpaired":"\?0"\?,"version":"\?0"\?' "$WORK/cdf.out" ||
+        fail "$5: the change feed is not the exact change: $(cat "$WORK/cdf.out")"
+}
+
 flavours=("cow|" "dv|--property delta.enableDeletionVectors=true"
     "cdf|--property delta.enableChangeDataFeed=true"
     "dvcdf|--property delta.enableDeletionVectors=true --property delta.enableChangeDataFeed=true")
@@ -148,10 +178,18 @@ for fl in "${flavours[@]}"; do
         expect 0 D create "$t" --schema "$WORK/s.json" $pb $props
         for i in 0 1 2 3; do expect 0 D write "$t" --input "$WORK/t$i.ndjson"; done
         sql=
+        v=4
+        same_as_duckdb "$t" "SELECT 1" "$t as loaded"
+        cp "$WORK/exp.parquet" "$WORK/before.parquet"
         for step in "${steps[@]}"; do
             run_step "$t" "$step"
+            v=$((v + 1))
             sql="$sql; $(sql_of "$step")"
             same_as_duckdb "$t" "$sql" "$t after '$step'"
+            if [ $name = cdf ] || [ $name = dvcdf ]; then
+                cdf_exact "$t" $v "$WORK/before.parquet" "$WORK/exp.parquet" "$t '$step'"
+            fi
+            cp "$WORK/exp.parquet" "$WORK/before.parquet"
         done
         # deletion vectors in the log exactly when the table has them on
         if [ $name = dv ] || [ $name = dvcdf ]; then
