@@ -147,8 +147,11 @@ typedef struct delta_merge_options {
     size_t num_clauses;        /**< at least one */
     const char *target_alias;  /**< NULL: "target" */
     const char *source_alias;  /**< NULL: "source" */
-    /** Columns of the source the target lacks are added to the table
-     *  (UPDATE_ALL / INSERT_ALL carry them). */
+    /** Top-level columns of the source the target lacks are appended to
+     *  the table's schema in the same commit (nullable; UPDATE_ALL /
+     *  INSERT_ALL carry them; rows of existing files read them as null).
+     *  A new column without a type (every NDJSON value null) is
+     *  DELTA_EINVAL. */
     bool merge_schema;
 } delta_merge_options;
 

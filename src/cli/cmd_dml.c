@@ -247,12 +247,6 @@ int cmd_merge(const cli_global *g, int argc, char **argv)
     bool json;
     if (cli_parse_table_format(cmd, format, &json))
         return EXIT_USAGE;
-    if (mo.merge_schema) {
-        fprintf(stderr, "delta %s: --merge-schema (schema evolution in merge) is not built yet; "
-                        "add the columns first with 'delta write --merge-schema'\n",
-                cmd);
-        return EXIT_NOT_BUILT;
-    }
     mo.clauses = clauses;
     mo.num_clauses = nc;
 

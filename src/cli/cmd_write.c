@@ -178,13 +178,6 @@ static int write_merge(const cli_global *g, const cli_args *a)
                 cmd);
         return EXIT_USAGE;
     }
-    if (cli_has(a, "merge-schema")) {
-        fprintf(stderr, "delta %s: --merge-schema with --mode merge (schema evolution in merge) is "
-                        "not built yet; write the new columns first with --mode append "
-                        "--merge-schema\n",
-                cmd);
-        return EXIT_NOT_BUILT;
-    }
     const char *update = cli_get(a, "update");
     delta_merge_clause cl[2] = {
         {update ? DELTA_MERGE_UPDATE : DELTA_MERGE_UPDATE_ALL, DELTA_WHEN_MATCHED, NULL, update},
@@ -195,6 +188,7 @@ static int write_merge(const cli_global *g, const cli_args *a)
     mo.on = on;
     mo.clauses = cl;
     mo.num_clauses = 2;
+    mo.merge_schema = cli_has(a, "merge-schema");
     char *loc = cli_table_location(g, cmd, a->positional[0]);
     if (!loc)
         return EXIT_FAILURE_RUNTIME;

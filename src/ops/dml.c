@@ -113,6 +113,11 @@ dlog_tx *dml_job_tx(dml_job *j)
     return j->tx;
 }
 
+int dml_job_stage_metadata(dml_job *j, const dlog_metadata *m)
+{
+    return dtab_stage_metadata(j->tx, m);
+}
+
 void dml_count_files(dml_job *j, int64_t touched, int64_t skipped)
 {
     j->res.num_files_touched += touched;

@@ -80,6 +80,10 @@ void dml_job_free(dml_job *j);
  * the whole table). */
 dlog_tx *dml_job_tx(dml_job *j);
 
+/* Stages the table's new metaData (MERGE's schema evolution); committed
+ * only with the changes. */
+int dml_job_stage_metadata(dml_job *j, const dlog_metadata *m);
+
 /* Pass 1: whether any row of lf changes. */
 int dml_probe(dml_job *j, const dlog_live_file *lf, const dml_decider *d, bool *changes);
 /* Pass 2: applies the decider to every row of lf. */

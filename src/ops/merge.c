@@ -41,6 +41,7 @@
 #include "expr/expr.h"
 #include "expr/expr_internal.h"
 #include "log/actions.h"
+#include "log/schema.h"
 #include "log/snapshot.h"
 #include "ops/dml.h"
 #include "table/conform.h"
@@ -102,8 +103,16 @@ static int load_source(merge_op *o, dstream *in)
     if (rc)
         return delta_error_prefix(rc, "MERGE into %s: reading the source: ", o->uri);
     o->nsrc = o->src->length;
+    return 0;
+}
+
+/* A batch of the table schema, all null, as long as the source (the
+ * values INSERT does not assign). */
+static int make_nulls(merge_op *o)
+{
     const dtype *st = o->snap->schema;
-    if ((rc = dbatch_new(&o->nulls, st)))
+    int rc = dbatch_new(&o->nulls, st);
+    if (rc)
         return rc;
     for (uint32_t i = 0; i < st->num_fields && !rc; i++) {
         dvec_unref(o->nulls->children[i]);
@@ -112,6 +121,56 @@ static int load_source(merge_op *o, dstream *in)
     }
     if (!rc)
         dvec_set_length(o->nulls, o->nsrc);
+    return rc;
+}
+
+/* Schema evolution: the source's top-level columns the table lacks,
+ * appended (nullable) to a copy of the table schema; *out stays NULL
+ * when there are none. */
+static int evolve_schema(merge_op *o, dtype **out)
+{
+    *out = NULL;
+    const dtype *st = o->snap->schema, *ss = o->sschema;
+    uint32_t n = st->num_fields, extra = 0;
+    for (uint32_t i = 0; i < ss->num_fields; i++)
+        if (dtype_field_index(st, ss->fields[i].name, true) < 0)
+            extra++;
+    if (!extra)
+        return 0;
+    dfield *f = delta_calloc(n + extra, sizeof *f);
+    if (!f)
+        return DELTA_ENOMEM;
+    int rc = 0;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && !rc; i++, k++) {
+        const dfield *src = &st->fields[i];
+        if (!(rc = dfield_init(&f[k], src->name, dtype_ref(src->type), src->nullable))) {
+            f[k].id = src->id;
+            if (src->metadata && !(f[k].metadata = delta_strdup(src->metadata)))
+                rc = DELTA_ENOMEM;
+        }
+    }
+    for (uint32_t i = 0; i < ss->num_fields && !rc; i++) {
+        const dfield *src = &ss->fields[i];
+        if (dtype_field_index(st, src->name, true) >= 0)
+            continue;
+        if (src->type->id == DT_NULL) {
+            rc = delta_error_set(DELTA_EINVAL, "MERGE into %s: new source column '%s' has no "
+                                               "type (every value is null)",
+                                 o->uri, src->name);
+            break;
+        }
+        rc = dfield_init(&f[k++], src->name, dtype_ref(src->type), true);
+    }
+    dtype *t = rc ? NULL : dtype_new_struct(f, k);
+    if (!rc && !t)
+        rc = delta_error_last_code();
+    if (rc) {
+        for (uint32_t i = 0; i < k; i++)
+            dfield_clear(&f[i]);
+    }
+    delta_free(f);
+    *out = t;
     return rc;
 }
 
@@ -1011,12 +1070,6 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
         return delta_error_set(DELTA_EINVAL, "MERGE into %s: no ON condition", o.uri);
     if (!mo->num_clauses || !mo->clauses)
         return delta_error_set(DELTA_EINVAL, "MERGE into %s: no WHEN clause", o.uri);
-    if (mo->merge_schema)
-        return delta_error_set(DELTA_EUNSUPPORTED,
-                               "MERGE into %s: schema evolution in merge (merge_schema) is not "
-                               "built yet; add the columns first with `delta write "
-                               "--merge-schema`",
-                               o.uri);
     if (!snap->schema)
         return delta_error_set(DELTA_EINVAL, "MERGE into %s: the table has no schema", o.uri);
     o.talias = mo->target_alias && *mo->target_alias ? mo->target_alias : "target";
@@ -1025,8 +1078,6 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
         return delta_error_set(DELTA_EINVAL, "MERGE into %s: target and source have the same "
                                              "alias '%s'",
                                o.uri, o.talias);
-    const dtype *st = snap->schema;
-    uint32_t nf = st->num_fields;
     dstream *in = NULL;
     delta_store *fs = NULL, *ts = NULL;
     dlog_snapshot *ssnap = NULL;
@@ -1034,8 +1085,34 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
     const dlog_live_file **all = NULL, **cand = NULL;
     size_t nall = 0, ncand = 0;
     char *params = NULL;
-    dbuf kp = DBUF_INIT;
+    dbuf kp = DBUF_INIT, sj = DBUF_INIT;
+    dtype *evolved_schema = NULL;
+    dlog_snapshot evolved;
     int rc = 0;
+
+    /* the source, once */
+    if ((rc = open_source(&o, mo, &in, &fs, &ts, &ssnap)) || (rc = load_source(&o, in)))
+        goto cleanup;
+    in->free(in);
+    in = NULL;
+    /* schema evolution: the operation then sees the table with the new
+     * columns (old files read with them null) and commits the metaData */
+    if (mo->merge_schema && (rc = evolve_schema(&o, &evolved_schema)))
+        goto cleanup;
+    if (evolved_schema) {
+        if ((rc = dlog_schema_serialize(evolved_schema, &sj)) || (rc = sj.err) ||
+            (rc = dtab_check_schema_protocol(snap, evolved_schema))) {
+            rc = delta_error_prefix(rc, "MERGE into %s: schema evolution: ", o.uri);
+            goto cleanup;
+        }
+        evolved = *snap;
+        evolved.schema = evolved_schema;
+        evolved.metadata.schema_string = (char *)dbuf_cstr(&sj);
+        o.snap = &evolved;
+        snap = &evolved;
+    }
+    const dtype *st = snap->schema;
+    uint32_t nf = st->num_fields;
     o.needed = delta_calloc(nf ? nf : 1, sizeof *o.needed);
     o.partition = delta_calloc(nf ? nf : 1, sizeof *o.partition);
     if (!o.needed || !o.partition) {
@@ -1046,12 +1123,8 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
         for (size_t p = 0; p < snap->metadata.num_partition_columns; p++)
             if (dstr_ieq(snap->metadata.partition_columns[p], st->fields[i].name))
                 o.partition[i] = true;
-
-    /* the source, once */
-    if ((rc = open_source(&o, mo, &in, &fs, &ts, &ssnap)) || (rc = load_source(&o, in)))
+    if ((rc = make_nulls(&o)))
         goto cleanup;
-    in->free(in);
-    in = NULL;
     if (!(o.matched = delta_calloc((size_t)(o.nsrc ? o.nsrc : 1), 1))) {
         rc = DELTA_ENOMEM;
         goto cleanup;
@@ -1070,6 +1143,8 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
     if ((rc = dml_job_new(&j, table, snap, "MERGE", tx_opts)))
         goto cleanup;
     o.job = j;
+    if (evolved_schema && (rc = dml_job_stage_metadata(j, &snap->metadata)))
+        goto cleanup;
     dml_set_source_rows(j, o.nsrc);
     if (!o.has_nmbs && (rc = key_predicate(&o, &kp)))
         goto cleanup;
@@ -1134,6 +1209,8 @@ cleanup:
     delta_free(params);
     dbuf_free(&kp);
     merge_op_clear(&o);
+    dtype_unref(evolved_schema);
+    dbuf_free(&sj);
     if (rc && out)
         out->version = -1;
     return rc;

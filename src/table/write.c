@@ -1225,6 +1225,30 @@ static int writer_setup(writer *w, const delta_write_options *o, const dlog_meta
     return dmap_new(&w->open, 64);
 }
 
+int dtab_check_schema_protocol(const dlog_snapshot *snap, const dtype *schema)
+{
+    dlog_protocol need;
+    int rc = dtab_protocol_for(schema, &snap->metadata.configuration, &need);
+    if (rc)
+        return rc;
+    bool ok = need.min_writer_version <= snap->protocol.min_writer_version ||
+              snap->protocol.min_writer_version == 7;
+    for (size_t i = 0; ok && i < need.num_writer_features; i++) {
+        bool has = snap->protocol.min_writer_version < 7;
+        for (size_t k = 0; k < snap->protocol.num_writer_features; k++)
+            has = has || !strcmp(snap->protocol.writer_features[k], need.writer_features[i]);
+        if (!has && snap->protocol.min_writer_version == 7)
+            ok = false;
+    }
+    if (!ok || need.min_reader_version > snap->protocol.min_reader_version)
+        rc = delta_error_set(DELTA_EUNSUPPORTED,
+                             "the new schema needs a newer table protocol (reader %d, writer "
+                             "%d), which writes do not upgrade",
+                             need.min_reader_version, need.min_writer_version);
+    dtab_protocol_clear(&need);
+    return rc;
+}
+
 /* Refuses tables whose writer features this writer does not honour. */
 static int check_writable(const dlog_snapshot *s)
 {
@@ -1346,25 +1370,7 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
     if (schema_changed) {
         if ((rc = dlog_schema_serialize(target, &sj)) || (rc = sj.err))
             goto done;
-        /* a schema change may need a newer protocol (e.g. timestamp_ntz) */
-        dlog_protocol need;
-        if ((rc = dtab_protocol_for(target, &snap->metadata.configuration, &need)))
-            goto done;
-        bool ok = need.min_writer_version <= snap->protocol.min_writer_version ||
-                  snap->protocol.min_writer_version == 7;
-        for (size_t i = 0; ok && i < need.num_writer_features; i++) {
-            bool has = snap->protocol.min_writer_version < 7;
-            for (size_t k = 0; k < snap->protocol.num_writer_features; k++)
-                has = has || !strcmp(snap->protocol.writer_features[k], need.writer_features[i]);
-            if (!has && snap->protocol.min_writer_version == 7)
-                ok = false;
-        }
-        if (!ok || need.min_reader_version > snap->protocol.min_reader_version)
-            rc = delta_error_set(DELTA_EUNSUPPORTED,
-                                 "the new schema needs a newer table protocol (reader %d, writer "
-                                 "%d), which writes do not upgrade",
-                                 need.min_reader_version, need.min_writer_version);
-        dtab_protocol_clear(&need);
+        rc = dtab_check_schema_protocol(snap, target);
         if (rc)
             goto done;
     }

@@ -28,6 +28,11 @@ struct json_t *dtab_metadata_json(const dlog_metadata *m);
 int dtab_stage_metadata(dlog_tx *tx, const dlog_metadata *m);
 int dtab_stage_protocol(dlog_tx *tx, const dlog_protocol *p);
 
+/* Whether the table's protocol allows `schema` (a changed schema may need
+ * features, e.g. timestamp_ntz, that writes do not add): DELTA_EUNSUPPORTED
+ * naming the protocol it needs otherwise. */
+int dtab_check_schema_protocol(const dlog_snapshot *snap, const dtype *schema);
+
 /* The field's "delta.generationExpression" (a new string), or NULL. */
 char *dtab_generation_expression(const dfield *f);
 

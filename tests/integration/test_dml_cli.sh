@@ -218,6 +218,39 @@ for fl in "${flavours[@]}"; do
     done
 done
 
+# the seed's form: write --mode merge (update the assignments, insert the rest)
+expect 0 D create wm --schema "$WORK/s.json" --partition-by cat
+expect 0 D write wm --input "$WORK/target.ndjson"
+expect 0 D write wm --input "$WORK/source.ndjson" --mode merge \
+    --merge-condition "target.id = source.id" --update "status = source.status"
+contains "$OUT" "900 updated, 100 inserted" "write --mode merge"
+same_as_duckdb wm "MERGE INTO t AS target USING $(src "$WORK/source.ndjson") AS source
+    ON target.id = source.id WHEN MATCHED THEN UPDATE SET status = source.status
+    WHEN NOT MATCHED THEN INSERT *" "write --mode merge"
+expect 2 D write wm --input "$WORK/source.ndjson" --mode merge
+contains "$ERR" "--merge-condition" "mode merge without condition"
+# schema evolution in merge: a new column arrives with the source
+awk 'BEGIN { for (i = 1990; i <= 2010; i++)
+    printf "{\"id\":%d,\"cat\":\"a\",\"amount\":2.5,\"status\":\"gift\",\"qty\":1,\"note\":\"n%d\"}\n", i, i }' \
+    >"$WORK/source3.ndjson"
+expect 2 D merge wm --source "$WORK/source3.ndjson" --on "target.id = source.id" \
+    --when-matched-update "note = source.note"
+contains "$ERR" "note" "assignment to a column the table lacks"
+expect 0 D merge wm --source "$WORK/source3.ndjson" --on "target.id = source.id" \
+    --when-matched-update-all --when-not-matched-insert-all --merge-schema
+contains "$OUT" "10 rows inserted, 11 updated" "merge-schema"
+expect 0 D describe-table wm
+contains "$OUT" "note" "the new column"
+same_as_duckdb wm "MERGE INTO t AS target USING $(src "$WORK/source.ndjson") AS source
+    ON target.id = source.id WHEN MATCHED THEN UPDATE SET status = source.status
+    WHEN NOT MATCHED THEN INSERT *;
+    ALTER TABLE t ADD COLUMN note VARCHAR;
+    MERGE INTO t AS target USING (SELECT * FROM read_json('$WORK/source3.ndjson',
+        columns={id:'BIGINT',cat:'VARCHAR',amount:'DOUBLE',status:'VARCHAR',qty:'INTEGER',note:'VARCHAR'},
+        format='newline_delimited')) AS source
+    ON target.id = source.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *" \
+    "merge --merge-schema"
+
 t=cow-part
 # history: the operations with Delta's metric names
 expect 0 D history "$t" --format json
