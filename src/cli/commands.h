@@ -41,6 +41,7 @@ int cmd_optimize(const cli_global *g, int argc, char **argv);
 int cmd_generate(const cli_global *g, int argc, char **argv);
 int cmd_restore(const cli_global *g, int argc, char **argv);
 int cmd_constraint(const cli_global *g, int argc, char **argv);
+int cmd_maintenance(const cli_global *g, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 extern const unsigned cli_command_count;
