@@ -27,7 +27,7 @@
  *     (schedule disabled). A schedule is a cron expression (5 fields,
  *     UTC; see the cron rules below) or "off".
  *   jobs/         the job log, append-only: one JSON object per job, in an
- *     object of its own named `<start_ms, 15 digits>-<pid>-<n>.json`,
+ *     object of its own named `<start_ms, 15 digits>-<pid>-<n, 6 digits>.json`,
  *     written once with put-if-absent (never visible partially, never
  *     replaced), so a listing is in start order. Fields: table,
  *     operation ("optimize" | "vacuum" | "checkpoint"), trigger ("manual"

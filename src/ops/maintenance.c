@@ -449,7 +449,7 @@ static int job_record(delta_maintenance *m, delta_maintenance_job *j, char *id, 
     dbuf b = DBUF_INIT;
     int rc = job_record_json(m, j, &b);
     for (int attempt = 0; !rc && attempt < 1000; attempt++) {
-        snprintf(id, idcap, "%s%015" PRId64 "-%ld-%u.json", DOPS_MAINT_JOBS,
+        snprintf(id, idcap, "%s%015" PRId64 "-%ld-%06u.json", DOPS_MAINT_JOBS,
                  j->start_ms < 0 ? 0 : j->start_ms, (long)getpid(), m->seq++);
         rc = delta_store_put_if_absent(m->lake, id, b.data, b.len);
         if (rc == DELTA_EEXIST) {
