@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "args.h"
@@ -422,6 +423,16 @@ int cmd_maintenance(const cli_global *g, int argc, char **argv)
         const char *crons[DELTA_MAINTENANCE_NUM_OPS] = {
             cli_get(&a, "optimize"), cli_get(&a, "vacuum"), cli_get(&a, "checkpoint")};
         int enable = cli_has(&a, "enable") ? 1 : cli_has(&a, "disable") ? 0 : -1;
+        for (int i = 0; i < DELTA_MAINTENANCE_NUM_OPS; i++) {
+            int64_t ignored;
+            if (crons[i] && strcasecmp(crons[i], "off") != 0 &&
+                delta_maintenance_cron_next(crons[i], 0, &ignored)) {
+                fprintf(stderr, "delta %s: --%s: %s\n", CMD,
+                        delta_maintenance_op_name((delta_maintenance_op)i), delta_error_last());
+                delta_maintenance_free(m);
+                return EXIT_USAGE;
+            }
+        }
         rc = delta_maintenance_schedule(m, enable, crons);
         char *conf = NULL;
         if (!rc)
