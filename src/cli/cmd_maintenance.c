@@ -185,9 +185,8 @@ static int parse_now(const char *text, int64_t *out)
             return 0;
         }
     }
-    fprintf(stderr,
-            "delta %s: --now: '%s' is not epoch milliseconds or YYYY-MM-DDTHH:MM[:SS]Z\n", CMD,
-            text);
+    fprintf(stderr, "delta %s: --now: '%s' is not epoch milliseconds or YYYY-MM-DDTHH:MM[:SS]Z\n",
+            CMD, text);
     return 1;
 }
 
@@ -265,8 +264,8 @@ static void metrics_table(const char *lake, const delta_maintenance_metrics *mt)
     printf("lake %s: schedule %s (optimize '%s', vacuum '%s', checkpoint '%s')\n", lake,
            mt->schedule_enabled ? "enabled" : "disabled", mt->schedule[0], mt->schedule[1],
            mt->schedule[2]);
-    printf("\n%-24s %7s %7s %14s %12s %7s %6s %6s %8s %14s\n", "TABLE", "VERSION", "FILES",
-           "BYTES", "AVG_FILE", "SMALL", "RATIO", "SINCE", "RECLAIM", "RECLAIM_BYTES");
+    printf("\n%-24s %7s %7s %14s %12s %7s %6s %6s %8s %14s\n", "TABLE", "VERSION", "FILES", "BYTES",
+           "AVG_FILE", "SMALL", "RATIO", "SINCE", "RECLAIM", "RECLAIM_BYTES");
     for (size_t i = 0; i < mt->num_tables; i++) {
         const delta_maintenance_table_health *h = &mt->tables[i];
         if (h->version < 0 || h->error) {
@@ -280,8 +279,8 @@ static void metrics_table(const char *lake, const delta_maintenance_metrics *mt)
         }
         printf("%-24s %7" PRId64 " %7" PRId64 " %14" PRId64 " %12" PRId64 " %7" PRId64
                " %5.0f%% %6" PRId64 " %8s %14s\n",
-               h->name, h->version, h->num_files, h->total_bytes, h->avg_file_bytes,
-               h->small_files, h->small_file_ratio * 100.0, h->versions_since_checkpoint, rf, rb);
+               h->name, h->version, h->num_files, h->total_bytes, h->avg_file_bytes, h->small_files,
+               h->small_file_ratio * 100.0, h->versions_since_checkpoint, rf, rb);
     }
     printf("\n%-12s %6s %9s %7s %8s %8s %14s %14s %10s  %s\n", "OPERATION", "JOBS", "SUCCEEDED",
            "FAILED", "-FILES", "+FILES", "-BYTES", "+BYTES", "TOTAL_MS", "LAST");
@@ -291,8 +290,8 @@ static void metrics_table(const char *lake, const delta_maintenance_metrics *mt)
         fmt_time(last, sizeof last, s->last_start_ms);
         printf("%-12s %6" PRId64 " %9" PRId64 " %7" PRId64 " %8" PRId64 " %8" PRId64 " %14" PRId64
                " %14" PRId64 " %10" PRId64 "  %s\n",
-               delta_maintenance_op_name((delta_maintenance_op)i), s->jobs, s->succeeded,
-               s->failed, s->files_removed, s->files_added, s->bytes_removed, s->bytes_added,
+               delta_maintenance_op_name((delta_maintenance_op)i), s->jobs, s->succeeded, s->failed,
+               s->files_removed, s->files_added, s->bytes_removed, s->bytes_added,
                s->total_duration_ms, last);
     }
     if (mt->unreadable_records)
@@ -320,11 +319,12 @@ static int usage(const char *msg)
 
 int cmd_maintenance(const cli_global *g, int argc, char **argv)
 {
-    static const cli_opt opts[] = {
-        {"all-tables", CLI_FLAG}, {"retention-hours", CLI_VALUE}, {"dry-run", CLI_FLAG},
-        {"format", CLI_VALUE},    {"enable", CLI_FLAG},           {"disable", CLI_FLAG},
-        {"optimize", CLI_VALUE},  {"vacuum", CLI_VALUE},          {"checkpoint", CLI_VALUE},
-        {"once", CLI_FLAG},       {"now", CLI_VALUE},             {"recent", CLI_VALUE}};
+    static const cli_opt opts[] = {{"all-tables", CLI_FLAG},  {"retention-hours", CLI_VALUE},
+                                   {"dry-run", CLI_FLAG},     {"format", CLI_VALUE},
+                                   {"enable", CLI_FLAG},      {"disable", CLI_FLAG},
+                                   {"optimize", CLI_VALUE},   {"vacuum", CLI_VALUE},
+                                   {"checkpoint", CLI_VALUE}, {"once", CLI_FLAG},
+                                   {"now", CLI_VALUE},        {"recent", CLI_VALUE}};
     cli_args a;
     if (cli_parse(&a, CMD, argc, argv, opts, sizeof opts / sizeof opts[0]))
         return EXIT_USAGE;
@@ -350,8 +350,8 @@ int cmd_maintenance(const cli_global *g, int argc, char **argv)
         if (strcmp(allow[i].sub, sub) == 0)
             allowed = allow[i].allowed;
     if (!allowed) {
-        fprintf(stderr, "delta %s: unknown subcommand '%s' (see 'delta help maintenance')\n",
-                CMD, sub);
+        fprintf(stderr, "delta %s: unknown subcommand '%s' (see 'delta help maintenance')\n", CMD,
+                sub);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {

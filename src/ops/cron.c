@@ -28,8 +28,8 @@ static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "ju
 static const char *const wday_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 static const field_def fields[5] = {
-    {"minute", 0, 59, NULL},        {"hour", 0, 23, NULL},
-    {"day of month", 1, 31, NULL},  {"month", 1, 12, month_names},
+    {"minute", 0, 59, NULL},           {"hour", 0, 23, NULL},
+    {"day of month", 1, 31, NULL},     {"month", 1, 12, month_names},
     {"day of week", 0, 7, wday_names},
 };
 
@@ -105,15 +105,14 @@ static int parse_field(const char *expr, const char *text, size_t n, const field
                 step = step * 10 + (*p++ - '0');
             }
             if (step == 0)
-                return delta_error_set(DELTA_EINVAL, "cron '%s': %s field: step 0 in '%s'",
-                                       expr, f->name, buf);
+                return delta_error_set(DELTA_EINVAL, "cron '%s': %s field: step 0 in '%s'", expr,
+                                       f->name, buf);
             if (item[0] != '*' && !range_given)
                 hi = f->hi == 7 ? 6 : f->hi;
         }
         if (lo < f->lo || lo > f->hi || hi < f->lo || hi > f->hi)
-            return delta_error_set(DELTA_EINVAL,
-                                   "cron '%s': %s field: '%s' is out of range %d-%d", expr,
-                                   f->name, buf, f->lo, f->hi);
+            return delta_error_set(DELTA_EINVAL, "cron '%s': %s field: '%s' is out of range %d-%d",
+                                   expr, f->name, buf, f->lo, f->hi);
         if (hi < lo)
             return delta_error_set(DELTA_EINVAL, "cron '%s': %s field: range %d-%d is reversed",
                                    expr, f->name, lo, hi);
@@ -223,7 +222,8 @@ static bool day_matches(const dops_cron *c, int64_t days)
 int64_t dops_cron_next(const dops_cron *c, int64_t after_ms)
 {
     /* the first whole minute strictly after after_ms */
-    int64_t minute = after_ms >= 0 ? after_ms / MINUTE_MS : -((-after_ms + MINUTE_MS - 1) / MINUTE_MS);
+    int64_t minute =
+        after_ms >= 0 ? after_ms / MINUTE_MS : -((-after_ms + MINUTE_MS - 1) / MINUTE_MS);
     minute += 1;
     int64_t day = minute >= 0 ? minute / DAY_MIN : -((-minute + DAY_MIN - 1) / DAY_MIN);
     int64_t mod = minute - day * DAY_MIN;

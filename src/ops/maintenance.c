@@ -42,11 +42,10 @@
 #define DEFAULT_TARGET (INT64_C(128) * 1024 * 1024)
 #define CRON_CAP 128
 
-static const char *const op_names[DELTA_MAINTENANCE_NUM_OPS] = {"optimize", "vacuum",
-                                                               "checkpoint"};
-static const char *const op_props[DELTA_MAINTENANCE_NUM_OPS] = {
-    "maintenance.optimize.schedule", "maintenance.vacuum.schedule",
-    "maintenance.checkpoint.schedule"};
+static const char *const op_names[DELTA_MAINTENANCE_NUM_OPS] = {"optimize", "vacuum", "checkpoint"};
+static const char *const op_props[DELTA_MAINTENANCE_NUM_OPS] = {"maintenance.optimize.schedule",
+                                                                "maintenance.vacuum.schedule",
+                                                                "maintenance.checkpoint.schedule"};
 static const char *const default_crons[DELTA_MAINTENANCE_NUM_OPS] = {
     DOPS_MAINT_OPTIMIZE_CRON, DOPS_MAINT_VACUUM_CRON, DOPS_MAINT_CHECKPOINT_CRON};
 
@@ -195,15 +194,14 @@ static int conf_load_json(delta_maintenance *m, json_t **out)
     return 0;
 }
 
-static int conf_int(delta_maintenance *m, json_t *obj, const char *key, int64_t min,
-                    int64_t *out)
+static int conf_int(delta_maintenance *m, json_t *obj, const char *key, int64_t min, int64_t *out)
 {
     json_t *v = obj ? json_object_get(obj, key) : NULL;
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < min)
-        return delta_error_set(DELTA_EINVAL, "%s/%s: %s must be an integer >= %" PRId64,
-                               m->uri, DOPS_MAINT_CONFIG, key, min);
+        return delta_error_set(DELTA_EINVAL, "%s/%s: %s must be an integer >= %" PRId64, m->uri,
+                               DOPS_MAINT_CONFIG, key, min);
     *out = json_integer_value(v);
     return 0;
 }
@@ -304,10 +302,9 @@ static int policy_of(const mconf *c, const dlog_snapshot *s, const char *table, 
     p->retention_hours = c->retention_hours;
     p->checkpoint_interval = dlog_checkpoint_interval(&s->metadata);
     const char *v;
-    if ((v = dlog_snapshot_property(s, "maintenance.enabled")) &&
-        dstr_parse_bool(v, &p->enabled))
-        return delta_error_set(DELTA_EINVAL, "table %s: maintenance.enabled '%s' is not true or false",
-                               table, v);
+    if ((v = dlog_snapshot_property(s, "maintenance.enabled")) && dstr_parse_bool(v, &p->enabled))
+        return delta_error_set(DELTA_EINVAL,
+                               "table %s: maintenance.enabled '%s' is not true or false", table, v);
     for (int i = 0; i < DELTA_MAINTENANCE_NUM_OPS; i++) {
         if (!(v = dlog_snapshot_property(s, op_props[i])))
             continue;
@@ -461,8 +458,8 @@ static int job_record(delta_maintenance *m, delta_maintenance_job *j, char *id, 
         break;
     }
     dbuf_free(&b);
-    return rc ? delta_error_prefix(rc, "recording the %s job of table %s in %s: ",
-                                   op_names[j->op], j->table, m->uri)
+    return rc ? delta_error_prefix(rc, "recording the %s job of table %s in %s: ", op_names[j->op],
+                                   j->table, m->uri)
               : 0;
 }
 
@@ -496,7 +493,7 @@ static int job_parse(const char *key, const uint8_t *data, size_t len, delta_mai
     }
     j->op = (delta_maintenance_op)op;
     j->status = strcmp(json_string_value(status), "succeeded") == 0 ? DELTA_MAINTENANCE_SUCCEEDED
-                                                                   : DELTA_MAINTENANCE_FAILED;
+                                                                    : DELTA_MAINTENANCE_FAILED;
     j->start_ms = json_i64(o, "start_ms", 0);
     j->end_ms = json_i64(o, "end_ms", j->start_ms);
     j->duration_ms = json_i64(o, "duration_ms", j->end_ms - j->start_ms);
@@ -599,8 +596,8 @@ static int lock_acquire(delta_maintenance *m, const mconf *c, const char *table,
     dstr_json_quote(&b, m->host, strlen(m->host));
     dbuf_puts(&b, ",\"table\":");
     dstr_json_quote(&b, table, strlen(table));
-    int rc = dbuf_printf(&b, ",\"operation\":\"%s\",\"start_ms\":%" PRId64 "}\n", op_names[op],
-                         now);
+    int rc =
+        dbuf_printf(&b, ",\"operation\":\"%s\",\"start_ms\":%" PRId64 "}\n", op_names[op], now);
     for (int attempt = 0; !rc && attempt < 3; attempt++) {
         rc = delta_store_put_if_absent(m->lake, key, b.data, b.len);
         if (rc != DELTA_EEXIST)
@@ -747,8 +744,8 @@ static int do_op(runner *r, tbl *t, delta_maintenance_op op, int64_t now, bool m
         delta_vacuum_options vo = DELTA_VACUUM_OPTIONS_INIT;
         delta_vacuum_result res;
         memset(&res, 0, sizeof res);
-        vo.retention_hours = r->ro->retention_hours >= 0 ? r->ro->retention_hours
-                                                         : t->pol.retention_hours;
+        vo.retention_hours =
+            r->ro->retention_hours >= 0 ? r->ro->retention_hours : t->pol.retention_hours;
         vo.dry_run = r->ro->dry_run;
         vo.now_ms = now;
         rc = dops_vacuum(t->store, &vo, &res);
@@ -814,7 +811,7 @@ static int run_job(runner *r, tbl *t, delta_maintenance_op op, const char *trigg
         snprintf(err, sizeof err, "%s", delta_error_last());
         j.error = err;
     }
-    j.status = rc                ? DELTA_MAINTENANCE_FAILED
+    j.status = rc               ? DELTA_MAINTENANCE_FAILED
                : skipped || dry ? DELTA_MAINTENANCE_SKIPPED
                                 : DELTA_MAINTENANCE_SUCCEEDED;
     if (skipped)
@@ -1134,8 +1131,7 @@ DELTA_EXTERN int delta_maintenance_run_loop(delta_maintenance *m,
             until = now + MINUTE_MS; /* disabled: look again in a minute */
         else if (until > now + HOUR_MS)
             until = now + HOUR_MS; /* pick up config changes */
-        int stop = m->sleep_until ? m->sleep_until(m->clock_ctx, until)
-                                  : sleep_wall(NULL, until);
+        int stop = m->sleep_until ? m->sleep_until(m->clock_ctx, until) : sleep_wall(NULL, until);
         if (stop)
             break;
     }
@@ -1257,14 +1253,14 @@ DELTA_EXTERN int delta_maintenance_metrics_get(delta_maintenance *m, size_t max_
         if (j->start_ms > s->last_start_ms)
             s->last_start_ms = j->start_ms;
     }
-    if (!rc && tables.count &&
-        !(mt->tables = delta_calloc(tables.count, sizeof *mt->tables)))
+    if (!rc && tables.count && !(mt->tables = delta_calloc(tables.count, sizeof *mt->tables)))
         rc = delta_error_oom();
     for (size_t i = 0; !rc && i < tables.count; i++) {
         rc = table_health(m, &c, &log, tables.items[i].name, now, &mt->tables[i]);
         mt->num_tables++;
     }
-    /* the newest records (after the health, which reads the log): the log is in start order, so take its tail */
+    /* the newest records (after the health, which reads the log): the log is in start order, so
+     * take its tail */
     size_t n = log.count < max_recent ? log.count : max_recent;
     if (!rc && n && !(mt->recent = delta_calloc(n, sizeof *mt->recent)))
         rc = delta_error_oom();

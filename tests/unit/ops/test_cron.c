@@ -67,7 +67,8 @@ static void test_known_times(void **state)
     assert_int_equal(next_of("5,10-12,20-40/10 * * * *", T2030), T2030 + 5 * MIN_MS);
     assert_int_equal(next_of("5,10-12,20-40/10 * * * *", T2030 + 10 * MIN_MS), T2030 + 11 * MIN_MS);
     assert_int_equal(next_of("5,10-12,20-40/10 * * * *", T2030 + 12 * MIN_MS), T2030 + 20 * MIN_MS);
-    assert_int_equal(next_of("5,10-12,20-40/10 * * * *", T2030 + 40 * MIN_MS), T2030 + HOUR_MS + 5 * MIN_MS);
+    assert_int_equal(next_of("5,10-12,20-40/10 * * * *", T2030 + 40 * MIN_MS),
+                     T2030 + HOUR_MS + 5 * MIN_MS);
     assert_int_equal(next_of("30/15 * * * *", T2030), T2030 + 30 * MIN_MS);
     assert_int_equal(next_of("30/15 * * * *", T2030 + 45 * MIN_MS), T2030 + HOUR_MS + 30 * MIN_MS);
     /* names: weekdays of July only */
@@ -205,8 +206,8 @@ static void test_random_against_scan(void **state)
         rand_field(f[4], sizeof f[4], 0, 6);
         char expr[700];
         snprintf(expr, sizeof expr, "%s %s %s %s %s", f[0], f[1], f[2], f[3], f[4]);
-        int64_t start = T2030 + (int64_t)rnd(400) * DAY_MS + (int64_t)rnd(1440) * MIN_MS +
-                        (int64_t)rnd(60000);
+        int64_t start =
+            T2030 + (int64_t)rnd(400) * DAY_MS + (int64_t)rnd(1440) * MIN_MS + (int64_t)rnd(60000);
         int64_t got = next_of(expr, start);
         /* scan minute by minute for up to 40 days */
         int64_t want = -1;

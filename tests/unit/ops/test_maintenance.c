@@ -322,7 +322,7 @@ static void test_failed_job_does_not_stop_others(void **state)
     ro.on_job = on_job;
     ro.ctx = &s;
     assert_int_equal(delta_maintenance_run_due(m, &ro, &sum), 0);
-    assert_int_equal(sum.failed, 3); /* beta: optimize, vacuum, checkpoint */
+    assert_int_equal(sum.failed, 3);    /* beta: optimize, vacuum, checkpoint */
     assert_int_equal(sum.succeeded, 2); /* alpha and gamma: vacuum */
     assert_int_equal(sum.skipped, 4);   /* few small files, few versions */
     delta_maintenance_free(m);
@@ -370,7 +370,7 @@ static void test_lock_keeps_jobs_apart(void **state)
     assert_non_null(strstr(s.error[0], "locked"));
     assert_int_equal(live_files(lake, "t1"), 3); /* untouched */
     assert_int_equal(live_files(lake, "t2"), 1);
-    assert_true(key_exists(lake, DOPS_MAINT_LOCKS "t1.lock")); /* not ours to remove */
+    assert_true(key_exists(lake, DOPS_MAINT_LOCKS "t1.lock"));  /* not ours to remove */
     assert_false(key_exists(lake, DOPS_MAINT_LOCKS "t2.lock")); /* released */
     delta_maintenance_metrics *mt = NULL;
     assert_int_equal(delta_maintenance_metrics_get(m, 10, &mt), 0);
@@ -511,7 +511,8 @@ static void test_health_numbers(void **state)
 {
     (void)state;
     char *lake = tmpdir_make("maint-health");
-    static const char *const k[] = {"delta.checkpointInterval", "maintenance.vacuum.retentionHours"};
+    static const char *const k[] = {"delta.checkpointInterval",
+                                    "maintenance.vacuum.retentionHours"};
     static const char *const v[] = {"100", "200"};
     make_table(lake, "t", 4, k, v, 2);
     delta_maintenance *m = open_lake(lake);
