@@ -233,15 +233,27 @@ static void metrics_json(const char *lake, const delta_maintenance_metrics *mt)
             cli_json_string(stdout, h->error);
         else
             fputs("null", stdout);
-        printf(",\"num_files\":%" PRId64 ",\"total_bytes\":%" PRId64 ",\"avg_file_bytes\":%" PRId64
-               ",\"small_file_threshold\":%" PRId64 ",\"small_files\":%" PRId64
-               ",\"small_file_ratio\":%.4f,\"last_checkpoint_version\":",
-               h->num_files, h->total_bytes, h->avg_file_bytes, h->small_file_threshold,
-               h->small_files, h->small_file_ratio);
-        print_opt_i64(h->last_checkpoint_version);
-        printf(",\"versions_since_checkpoint\":%" PRId64 ",\"checkpoint_interval\":%" PRId64
-               ",\"reclaimable_files\":",
-               h->versions_since_checkpoint, h->checkpoint_interval);
+        /* the health of a table that cannot be read is unknown: null */
+        bool known = h->version >= 0 && !h->error;
+        const char *const names[] = {"num_files", "total_bytes", "avg_file_bytes",
+                                     "small_file_threshold", "small_files"};
+        const int64_t values[] = {h->num_files, h->total_bytes, h->avg_file_bytes,
+                                  h->small_file_threshold, h->small_files};
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            printf(",\"%s\":", names[k]);
+            print_opt_i64(known ? values[k] : -1);
+        }
+        if (known)
+            printf(",\"small_file_ratio\":%.4f", h->small_file_ratio);
+        else
+            fputs(",\"small_file_ratio\":null", stdout);
+        fputs(",\"last_checkpoint_version\":", stdout);
+        print_opt_i64(known ? h->last_checkpoint_version : -1);
+        fputs(",\"versions_since_checkpoint\":", stdout);
+        print_opt_i64(known ? h->versions_since_checkpoint : -1);
+        fputs(",\"checkpoint_interval\":", stdout);
+        print_opt_i64(known ? h->checkpoint_interval : -1);
+        fputs(",\"reclaimable_files\":", stdout);
         print_opt_i64(h->reclaimable_files);
         fputs(",\"reclaimable_bytes\":", stdout);
         print_opt_i64(h->reclaimable_bytes);

@@ -37,7 +37,7 @@ for k in name version error num_files total_bytes avg_file_bytes small_file_thre
 done
 checks=$((checks + 1))
 [ "$(jq -c '[.tables[] | {name, num_files, small_files, small_file_ratio, versions_since_checkpoint}]' "$WORK/m0.json")" = \
-  '[{"name":"broken","num_files":0,"small_files":0,"small_file_ratio":0,"versions_since_checkpoint":0},{"name":"orders","num_files":5,"small_files":5,"small_file_ratio":1,"versions_since_checkpoint":6},{"name":"users","num_files":3,"small_files":3,"small_file_ratio":1,"versions_since_checkpoint":4}]' ] ||
+  '[{"name":"broken","num_files":null,"small_files":null,"small_file_ratio":null,"versions_since_checkpoint":null},{"name":"orders","num_files":5,"small_files":5,"small_file_ratio":1,"versions_since_checkpoint":6},{"name":"users","num_files":3,"small_files":3,"small_file_ratio":1,"versions_since_checkpoint":4}]' ] ||
     fail "metrics before: $(jq -c '.tables' "$WORK/m0.json")"
 checks=$((checks + 1))
 [ "$(jq '.tables[] | select(.name == "orders") | .avg_file_bytes == (.total_bytes / 5 | floor)' "$WORK/m0.json")" = true ] ||

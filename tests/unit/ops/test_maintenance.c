@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,6 +600,80 @@ static void test_racing_processes(void **state)
     tmpdir_remove(lake);
 }
 
+/* A process killed after the operation committed but before its record
+ * was written: the table is consistent, the log claims nothing, and the
+ * next job on the table records the crashed one as abandoned (failed). */
+static int clock_calls;
+static int kill_at_call;
+
+static int64_t killing_clock(void *ctx)
+{
+    (void)ctx;
+    if (++clock_calls == kill_at_call)
+        raise(SIGKILL);
+    return fake_now;
+}
+
+static void test_crash_before_record(void **state)
+{
+    (void)state;
+    char *lake = tmpdir_make("maint-crash");
+    make_table(lake, "c", 4, NULL, NULL, 0);
+    fake_now = T2030;
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        /* clock calls: job start (1), then job end (2), before the record */
+        clock_calls = 0;
+        kill_at_call = 2;
+        delta_maintenance_options mo = DELTA_MAINTENANCE_OPTIONS_INIT;
+        mo.now_ms = killing_clock;
+        delta_maintenance *m = NULL;
+        delta_maintenance_summary sum;
+        if (delta_maintenance_open(&m, lake, &mo) == 0)
+            delta_maintenance_run_op(m, DELTA_MAINTENANCE_OPTIMIZE, NULL, &sum);
+        _exit(0); /* not reached when the clock kills */
+    }
+    int st = 0;
+    waitpid(kid, &st, 0);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGKILL);
+
+    /* the optimize committed; every row is there; no record, the lock stays */
+    assert_int_equal(live_files(lake, "c"), 1);
+    delta_lake_list l;
+    assert_int_equal(delta_lake_list_tables(lake, &l), 0);
+    assert_int_equal(l.items[0].num_records, 8);
+    delta_lake_list_free(&l);
+    assert_true(key_exists(lake, DOPS_MAINT_LOCKS "c.lock"));
+    delta_maintenance *m = open_lake(lake);
+    delta_maintenance_metrics *mt = NULL;
+    assert_int_equal(delta_maintenance_metrics_get(m, 10, &mt), 0);
+    assert_int_equal(mt->jobs, 0);
+    delta_maintenance_metrics_free(mt);
+
+    /* the next job recovers the lock and records the crashed job */
+    fake_now = T2030 + HOUR_MS;
+    delta_maintenance_summary sum;
+    assert_int_equal(delta_maintenance_run_op(m, DELTA_MAINTENANCE_CHECKPOINT, NULL, &sum), 0);
+    assert_int_equal(sum.succeeded, 1);
+    assert_int_equal(delta_maintenance_metrics_get(m, 10, &mt), 0);
+    assert_int_equal(mt->jobs, 2);
+    assert_int_equal(mt->ops[DELTA_MAINTENANCE_OPTIMIZE].jobs, 1);
+    assert_int_equal(mt->ops[DELTA_MAINTENANCE_OPTIMIZE].succeeded, 0);
+    assert_int_equal(mt->ops[DELTA_MAINTENANCE_OPTIMIZE].failed, 1);
+    const delta_maintenance_job *j = &mt->recent[1];
+    assert_int_equal(j->op, DELTA_MAINTENANCE_OPTIMIZE);
+    assert_string_equal(j->trigger, "recovery");
+    assert_int_equal(j->start_ms, T2030);
+    assert_non_null(strstr(j->error, "process is gone"));
+    assert_int_equal(health(mt, "c")->last_success_ms[DELTA_MAINTENANCE_OPTIMIZE], -1);
+    delta_maintenance_metrics_free(mt);
+    assert_false(key_exists(lake, DOPS_MAINT_LOCKS "c.lock"));
+    delta_maintenance_free(m);
+    tmpdir_remove(lake);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_policy_and_config),
         cmocka_unit_test(test_health_numbers),
         cmocka_unit_test(test_racing_processes),
+        cmocka_unit_test(test_crash_before_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
