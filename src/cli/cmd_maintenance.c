@@ -464,6 +464,11 @@ int cmd_maintenance(const cli_global *g, int argc, char **argv)
                 sa.sa_handler = on_signal;
                 sigaction(SIGINT, &sa, NULL);
                 sigaction(SIGTERM, &sa, NULL);
+                if (!json) {
+                    printf("running the maintenance schedule of %s until interrupted\n",
+                           g->lake);
+                    fflush(stdout);
+                }
                 delta_maintenance_free(m);
                 mo.sleep_until = sleep_interruptible;
                 rc = delta_maintenance_open(&m, g->lake, &mo);

@@ -125,6 +125,14 @@ expect 0 D maintenance metrics --format json
 checks=$((checks + 1))
 [ "$(echo "$OUT" | jq -r '.recent_jobs[0] | "\(.table) \(.operation) \(.trigger) \(.status) \(.files_removed) \(.start_ms)"')" = \
   "users optimize schedule succeeded 3 1893463260000" ] || fail "scheduled record: $(echo "$OUT" | jq -c '.recent_jobs[0]')"
+# the continuous runner stops cleanly on SIGTERM
+"$DELTA_BIN" --lake "$L" maintenance run >"$WORK/loop.out" 2>&1 &
+loop=$!
+for _ in $(seq 100); do grep -q "until interrupted" "$WORK/loop.out" && break; sleep 0.1; done
+kill -TERM "$loop"
+checks=$((checks + 1))
+wait "$loop" || fail "run loop exited $? on SIGTERM: $(cat "$WORK/loop.out")"
+contains "$(cat "$WORK/loop.out")" "jobs run" "run loop summary"
 expect 0 D maintenance schedule --disable
 contains "$OUT" '"enabled":false' "disabled"
 expect 0 D maintenance run --once
