@@ -157,5 +157,13 @@ step "Under the hood: a data file of the lake, inspected with 'delta parquet'"
 f=$(find "$lake/transactions" -name '*.parquet' | sort | sed -n 1p)
 "$delta" parquet meta "$f" | sed -n '1,10p'
 
+step "Lake maintenance: a checkpoint of every table, then each table's health"
+note "delta maintenance checkpoint runs one recorded job per table; metrics shows files,"
+note "small-file ratio, average file size, versions since the last checkpoint, bytes a"
+note "vacuum would reclaim, and the job history."
+D maintenance checkpoint | sed 's/^/   /'
+echo
+D maintenance metrics --recent 4 | sed 's/^/   /'
+
 step "Done"
 echo "Next: 'delta help COMMAND' for any command; docs/ for the architecture and CLI."

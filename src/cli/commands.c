@@ -151,13 +151,27 @@ const cli_command cli_commands[] = {
      "templates, so generated facts join with generated profiles and catalog.",
      cmd_generate},
     {"maintenance",
-     "delta maintenance optimize --all-tables\n"
-     "delta maintenance vacuum [--retention-hours H]\n"
-     "delta maintenance checkpoint\n"
-     "delta maintenance metrics [--format table|json]\n"
-     "delta maintenance schedule (--enable | --disable) [--optimize CRON] [--vacuum CRON]\n"
-     "delta maintenance run [--once]",
-     "run and schedule optimize, vacuum and checkpoints across the lake", NULL, NULL},
+     "delta maintenance optimize --all-tables [--format table|json]\n"
+     "delta maintenance vacuum [--retention-hours H] [--dry-run] [--format table|json]\n"
+     "delta maintenance checkpoint [--format table|json]\n"
+     "delta maintenance metrics [--format table|json] [--recent N]\n"
+     "delta maintenance schedule [--enable | --disable] [--optimize CRON] [--vacuum CRON]\n"
+     "                           [--checkpoint CRON]\n"
+     "delta maintenance run [--once [--now TS]] [--format table|json]",
+     "run and schedule optimize, vacuum and checkpoints across the lake",
+     "optimize/vacuum/checkpoint run on every table of the lake now, one job per\n"
+     "table (checkpoint skips tables already checkpointed at their latest version).\n"
+     "Each job takes the table's lock (_maintenance/locks/) and is recorded in the\n"
+     "job log (_maintenance/jobs/); a failed job does not stop the others, and the\n"
+     "command exits 1 when one failed. 'schedule' edits _maintenance/config.json\n"
+     "(CRON: 5 fields 'min hour dom month dow' in UTC, or 'off'; defaults: optimize\n"
+     "'0 2 * * *' when >= 10 small files, vacuum '0 3 * * 0', checkpoint '0 * * * *'\n"
+     "when delta.checkpointInterval versions are not checkpointed). 'run --once'\n"
+     "runs the jobs due now; 'run' keeps running until interrupted. 'metrics' shows\n"
+     "per-table health (files, small-file ratio, average size, versions since the\n"
+     "checkpoint, bytes a vacuum would reclaim) and the job history. Table\n"
+     "properties maintenance.* override the lake's policy (docs/cli.md).",
+     cmd_maintenance},
     {"streaming",
      "delta streaming start NAME --source kafka|file|stdin|generator ... --table TABLE\n"
      "delta streaming status | stop NAME | stop-all | health-check",
