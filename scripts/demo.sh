@@ -2,8 +2,8 @@
 # The demo tour (make demo): an e-commerce lake built from scratch in a
 # temporary folder with the delta command - the four template tables,
 # generated data loaded and appended, history, time travel, schema
-# evolution, revenue by category, restore (when built), OPTIMIZE with
-# Z-order - then a look under
+# evolution, upserts (merge), row-level delete and update, revenue by
+# category, restore (when built), OPTIMIZE with Z-order - then a look under
 # the hood (storage, Parquet). Readable output; long steps show a spinner
 # with the elapsed time. Usage: scripts/demo.sh PATH/TO/delta
 set -euo pipefail
@@ -94,6 +94,28 @@ D write transactions --input "$work/coupons.ndjson" --merge-schema | sed 's/^/  
 D describe-table transactions | grep -E 'coupon_code|^version' | sed 's/^/   /'
 D read transactions --where "coupon_code IS NOT NULL" --columns transaction_id,total_amount,coupon_code
 
+step "Upsert (the seed's merge): status changes by transaction_id"
+D read transactions --where "status = 'completed'" --limit 3 --format ndjson |
+    sed 's/"status":"completed"/"status":"refunded"/; s/"updated_at":null/"updated_at":"2024-04-02T09:30:00Z"/' \
+        >"$work/updates.ndjson"
+D generate transactions --rows 1 --seed 99 >>"$work/updates.ndjson"
+ids=$(sed 's/^{"transaction_id":"\([^"]*\)".*/'"'"'\1'"'"'/' "$work/updates.ndjson" | paste -sd, -)
+note "3 existing transactions refunded, 1 new one: merged on transaction_id"
+D write transactions --input "$work/updates.ndjson" --mode merge \
+    --merge-condition "target.transaction_id = source.transaction_id" \
+    --update "status = source.status, updated_at = source.updated_at" | sed 's/^/   /'
+D read transactions --where "transaction_id IN ($ids)" \
+    --columns transaction_id,status,updated_at,total_amount
+note "delta merge, clause by clause: the refunded ones deleted, new ones inserted:"
+D merge transactions --source "$work/updates.ndjson" --on "target.transaction_id = source.transaction_id" \
+    --when-matched-delete --if "source.status = 'refunded'" \
+    --when-not-matched-insert-all | sed 's/^/   /'
+step "Row-level changes: delete and update by predicate"
+D delete transactions --where "status = 'failed'" | sed 's/^/   /'
+D update transactions --set "status = 'completed'" --where "status = 'pending' AND year = 2024 AND month = 1" |
+    sed 's/^/   /'
+D history transactions --limit 4
+
 step "Revenue by category (completed USD orders)"
 note "There is no SQL command yet: computed here with awk over 'delta read --format csv'"
 note "(transactions joined with product_catalog on product_id)."
@@ -156,6 +178,14 @@ echo "Two writers race to publish version 0 of a table; put_if_absent lets exact
 step "Under the hood: a data file of the lake, inspected with 'delta parquet'"
 f=$(find "$lake/transactions" -name '*.parquet' | sort | sed -n 1p)
 "$delta" parquet meta "$f" | sed -n '1,10p'
+
+step "Lake maintenance: a checkpoint of every table, then each table's health"
+note "delta maintenance checkpoint runs one recorded job per table; metrics shows files,"
+note "small-file ratio, average file size, versions since the last checkpoint, bytes a"
+note "vacuum would reclaim, and the job history."
+D maintenance checkpoint | sed 's/^/   /'
+echo
+D maintenance metrics --recent 4 | sed 's/^/   /'
 
 step "Done"
 echo "Next: 'delta help COMMAND' for any command; docs/ for the architecture and CLI."

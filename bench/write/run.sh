@@ -29,7 +29,10 @@ delta_bin="$build/delta"
 d=$(duckdb_dir)
 data="$build/data"
 mkdir -p "$data"
-src="$data/gen-transactions-$rows.parquet"
+# the generator's fingerprint names the cached file, so a change of the
+# template or the generator makes a new one
+fp=$("$delta_bin" generate transactions --rows 3 --seed 42 | md5sum | cut -c1-8)
+src="$data/gen-transactions-$rows-$fp.parquet"
 if [ ! -s "$src" ]; then
     echo "generating $src ($rows rows, seed 42)..."
     { peak_rss "$delta_bin" generate transactions --rows "$rows" --seed 42 --output "$src" 3>&2 2>/dev/null; } 2>"$data/gen.time"

@@ -14,6 +14,7 @@
 #include <delta/table.h>
 #include <delta/optimize.h>
 #include <delta/vacuum.h>
+#include <delta/maintenance.h>
 #include <delta/dml.h>
 
 #endif

@@ -147,8 +147,11 @@ typedef struct delta_merge_options {
     size_t num_clauses;        /**< at least one */
     const char *target_alias;  /**< NULL: "target" */
     const char *source_alias;  /**< NULL: "source" */
-    /** Columns of the source the target lacks are added to the table
-     *  (UPDATE_ALL / INSERT_ALL carry them). */
+    /** Top-level columns of the source the target lacks are appended to
+     *  the table's schema in the same commit (nullable; UPDATE_ALL /
+     *  INSERT_ALL carry them; rows of existing files read them as null).
+     *  A new column without a type (every NDJSON value null) is
+     *  DELTA_EINVAL. */
     bool merge_schema;
 } delta_merge_options;
 
@@ -183,18 +186,29 @@ typedef struct delta_changes_options {
 
 /**
  * Reads the change data feed of commits from_version..to_version as an
- * Arrow stream: the table's columns (schema of to_version) and
- * `_change_type` (string), `_commit_version` (int64), `_commit_timestamp`
- * (timestamp, UTC). A commit with cdc actions contributes the rows of its
- * change data files; a commit without contributes its data-changing adds
- * as inserts and removes as deletes (rows of the removed file, deletion
- * vector applied); commits with dataChange=false files only (OPTIMIZE)
- * contribute nothing. Commits in order, one at a time.
+ * Arrow stream: the table's columns (schema of to_version; older files'
+ * rows conformed to it, missing columns null) and `_change_type`
+ * (string), `_commit_version` (int64), `_commit_timestamp` (timestamp,
+ * UTC microseconds: the commit's inCommitTimestamp when in-commit
+ * timestamps are enabled at it, else the commit file's modification
+ * time). A commit with cdc actions contributes the rows of its change
+ * data files (partition values from the cdc actions); a commit without
+ * contributes its data-changing adds as inserts and removes as deletes
+ * (rows of the file, deletion vector applied); a remove and an add of
+ * the same file in such a commit contribute only the rows their deletion
+ * vectors differ in (newly deleted: delete; no longer deleted: insert);
+ * commits with dataChange=false files only (OPTIMIZE) contribute nothing.
+ * Commits in order, one at a time, one file at a time.
  *
- * @return 0; DELTA_EINVAL for a bad range, or when the change data feed
- *         was not enabled at a version in the range (named);
- *         DELTA_ENOTFOUND when a version is no longer in the log;
- *         errors of the log and readers.
+ * The whole range is checked before the stream is returned. The stream
+ * holds its own store and snapshot: `t` may be freed before it.
+ *
+ * @return 0; DELTA_EINVAL for bad options or a bad range (from_version
+ *         negative, after to_version, or after the latest version;
+ *         to_version after the latest), or when the change data feed
+ *         was not enabled at a version in the range (the first such
+ *         version named); DELTA_ENOTFOUND when a version is no longer in
+ *         the log; errors of the log and readers.
  */
 DELTA_EXTERN int delta_table_changes(delta_table *t, const delta_changes_options *opts,
                                      struct ArrowArrayStream *out);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cli_report(const char *cmd, int rc)
 {
@@ -168,6 +169,30 @@ char *cli_table_location(const cli_global *g, const char *cmd, const char *table
     if (!out)
         fprintf(stderr, "delta %s: out of memory\n", cmd);
     return out;
+}
+
+bool cli_is_table_ref(const cli_global *g, const char *ref)
+{
+    struct stat st;
+    if (stat(ref, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return false;
+        char *log;
+        if (asprintf(&log, "%s/_delta_log", ref) < 0)
+            return false;
+        bool is = stat(log, &st) == 0 && S_ISDIR(st.st_mode);
+        free(log);
+        return is;
+    }
+    if (strchr(ref, '/') || strchr(ref, ':') || delta_lake_check_name(ref))
+        return false;
+    char *p;
+    size_t n = strlen(g->lake);
+    if (asprintf(&p, "%s%s%s/_delta_log", g->lake, n && g->lake[n - 1] == '/' ? "" : "/", ref) < 0)
+        return false;
+    bool is = stat(p, &st) == 0;
+    free(p);
+    return is;
 }
 
 int cli_parse_table_format(const char *cmd, const char *fmt, bool *json)

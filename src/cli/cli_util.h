@@ -25,6 +25,10 @@ char *cli_table_location(const cli_global *g, const char *cmd, const char *table
 
 /* --format table|json (fmt NULL = table): 0 with *json set, or nonzero
  * with the error printed (a usage error). */
+/* Whether `ref` names a Delta table rather than a file: a local folder
+ * holding _delta_log/, or a name of a table in the lake. */
+bool cli_is_table_ref(const cli_global *g, const char *ref);
+
 int cli_parse_table_format(const char *cmd, const char *fmt, bool *json);
 
 /* A whole non-negative decimal integer (count) or a positive one. */

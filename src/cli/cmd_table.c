@@ -5,6 +5,8 @@
  *              [--limit N] [--format table|csv|ndjson|json|parquet] [--output FILE]
  *              [--explain]
  *   delta time-travel ...          (the same command)
+ *   delta changes TABLE --from-version A [--to-version B]
+ *                 [--format table|csv|ndjson|json|parquet] [--output FILE]
  *   delta history TABLE [--limit N] [--format table|json]
  *   delta describe-table TABLE [--version N | --timestamp TS] [--format table|json]
  *   delta checkpoint TABLE [--format table|json]
@@ -91,6 +93,49 @@ static int write_parquet(const char *cmd, const char *path, struct ArrowArrayStr
     return status;
 }
 
+/* Prints rows (or writes them to a Parquet file): --format and --output
+ * of `delta read` and `delta changes`. Consumes s. */
+static int output_rows(const char *cmd, struct ArrowArrayStream *s,
+                       const delta_print_options *po, const char *output)
+{
+    if (po->format == DELTA_FORMAT_PARQUET)
+        return write_parquet(cmd, output, s);
+    FILE *fp = stdout;
+    if (output && !(fp = fopen(output, "w"))) {
+        fprintf(stderr, "delta %s: cannot write '%s'\n", cmd, output);
+        s->release(s);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    int status = EXIT_OK;
+    int64_t n = delta_print_stream(fp, s, po);
+    if (n < 0) {
+        cli_report(cmd, (int)n);
+        status = EXIT_FAILURE_RUNTIME;
+    }
+    if (fp != stdout && fclose(fp) != 0 && !status) {
+        fprintf(stderr, "delta %s: error writing '%s'\n", cmd, output);
+        status = EXIT_FAILURE_RUNTIME;
+    }
+    return status;
+}
+
+/* Parses --format (table|csv|ndjson|json|parquet) and checks that parquet
+ * has --output. 0, or a usage error printed. */
+static int parse_rows_format(const char *cmd, const char *fmt, const char *output,
+                             bool explain, delta_print_options *po)
+{
+    if (fmt && delta_format_parse(fmt, &po->format)) {
+        fprintf(stderr, "delta %s: unknown format '%s' (table, csv, ndjson, json or parquet)\n",
+                cmd, fmt);
+        return EXIT_USAGE;
+    }
+    if (po->format == DELTA_FORMAT_PARQUET && !output && !explain) {
+        fprintf(stderr, "delta %s: --format parquet needs --output FILE\n", cmd);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* --explain: which files the scan would read, and why the others not. */
 static int print_plan(const char *cmd, delta_snapshot *snap, const delta_scan_options *so,
                       bool json)
@@ -139,18 +184,10 @@ int cmd_read(const cli_global *g, int argc, char **argv)
         return EXIT_USAGE;
     }
     delta_print_options po = DELTA_PRINT_OPTIONS_INIT;
-    const char *fmt = cli_get(&a, "format");
-    if (fmt && delta_format_parse(fmt, &po.format)) {
-        fprintf(stderr, "delta %s: unknown format '%s' (table, csv, ndjson, json or parquet)\n",
-                cmd, fmt);
-        return EXIT_USAGE;
-    }
     const char *output = cli_get(&a, "output");
     bool explain = cli_has(&a, "explain");
-    if (po.format == DELTA_FORMAT_PARQUET && !output && !explain) {
-        fprintf(stderr, "delta %s: --format parquet needs --output FILE\n", cmd);
+    if (parse_rows_format(cmd, cli_get(&a, "format"), output, explain, &po))
         return EXIT_USAGE;
-    }
     const char *limit = cli_get(&a, "limit");
     delta_scan_options so = DELTA_SCAN_OPTIONS_INIT;
     if (limit && cli_parse_count(cmd, "--limit", limit, &so.limit))
@@ -184,29 +221,64 @@ int cmd_read(const cli_global *g, int argc, char **argv)
     if (rc) {
         cli_report(cmd, rc);
         status = EXIT_FAILURE_RUNTIME;
-    } else if (po.format == DELTA_FORMAT_PARQUET) {
-        status = write_parquet(cmd, output, &s);
     } else {
-        FILE *fp = stdout;
-        if (output && !(fp = fopen(output, "w"))) {
-            fprintf(stderr, "delta %s: cannot write '%s'\n", cmd, output);
-            s.release(&s);
-            status = EXIT_FAILURE_RUNTIME;
-        } else {
-            int64_t n = delta_print_stream(fp, &s, &po);
-            if (n < 0) {
-                cli_report(cmd, (int)n);
-                status = EXIT_FAILURE_RUNTIME;
-            }
-            if (fp != stdout && fclose(fp) != 0 && !status) {
-                fprintf(stderr, "delta %s: error writing '%s'\n", cmd, output);
-                status = EXIT_FAILURE_RUNTIME;
-            }
-        }
+        status = output_rows(cmd, &s, &po, output);
     }
     delta_snapshot_free(snap);
     delta_table_free(t);
     cli_list_free(&cols);
+    return status;
+}
+
+/* delta changes: the change data feed of a version range. */
+int cmd_changes(const cli_global *g, int argc, char **argv)
+{
+    static const cli_opt opts[] = {{"from-version", CLI_VALUE},
+                                   {"to-version", CLI_VALUE},
+                                   {"format", CLI_VALUE},
+                                   {"output", CLI_VALUE}};
+    const char *cmd = "changes";
+    cli_args a;
+    if (cli_parse(&a, cmd, argc, argv, opts, sizeof opts / sizeof opts[0]))
+        return EXIT_USAGE;
+    if (a.npositional != 1) {
+        fprintf(stderr, "delta %s: expected one TABLE (see 'delta help changes')\n", cmd);
+        return EXIT_USAGE;
+    }
+    const char *from = cli_get(&a, "from-version"), *to = cli_get(&a, "to-version");
+    if (!from) {
+        fprintf(stderr, "delta %s: --from-version is required\n", cmd);
+        return EXIT_USAGE;
+    }
+    delta_changes_options co = DELTA_CHANGES_OPTIONS_INIT;
+    if (cli_parse_count(cmd, "--from-version", from, &co.from_version) ||
+        (to && cli_parse_count(cmd, "--to-version", to, &co.to_version)))
+        return EXIT_USAGE;
+    if (to && co.from_version > co.to_version) {
+        fprintf(stderr, "delta %s: --from-version %s is after --to-version %s\n", cmd, from, to);
+        return EXIT_USAGE;
+    }
+    delta_print_options po = DELTA_PRINT_OPTIONS_INIT;
+    const char *output = cli_get(&a, "output");
+    if (parse_rows_format(cmd, cli_get(&a, "format"), output, false, &po))
+        return EXIT_USAGE;
+    char *loc = cli_table_location(g, cmd, a.positional[0]);
+    if (!loc)
+        return EXIT_FAILURE_RUNTIME;
+    delta_table *t = NULL;
+    struct ArrowArrayStream s;
+    int rc = delta_table_open(&t, loc);
+    free(loc);
+    if (!rc)
+        rc = delta_table_changes(t, &co, &s);
+    int status;
+    if (rc) {
+        cli_report(cmd, rc);
+        status = EXIT_FAILURE_RUNTIME;
+    } else {
+        status = output_rows(cmd, &s, &po, output);
+    }
+    delta_table_free(t);
     return status;
 }
 

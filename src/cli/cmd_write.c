@@ -158,6 +158,62 @@ done:
     return status;
 }
 
+/* --mode merge: the seed's upsert. Rows of the input matching a row of the
+ * table by --merge-condition update it (the --update assignments, else
+ * every column); the others are inserted (--insert-all, the default). */
+static int write_merge(const cli_global *g, const cli_args *a)
+{
+    const char *cmd = "write";
+    const char *on = cli_get(a, "merge-condition");
+    if (!on) {
+        fprintf(stderr, "delta %s: --mode merge needs --merge-condition EXPR "
+                        "(e.g. target.id = source.id)\n",
+                cmd);
+        return EXIT_USAGE;
+    }
+    if (cli_get(a, "replace-where") || cli_has(a, "overwrite-schema") ||
+        cli_get(a, "target-file-size") || cli_get(a, "max-rows-per-file")) {
+        fprintf(stderr, "delta %s: --mode merge takes --merge-condition, --update, --insert-all "
+                        "and --format only\n",
+                cmd);
+        return EXIT_USAGE;
+    }
+    const char *update = cli_get(a, "update");
+    delta_merge_clause cl[2] = {
+        {update ? DELTA_MERGE_UPDATE : DELTA_MERGE_UPDATE_ALL, DELTA_WHEN_MATCHED, NULL, update},
+        {DELTA_MERGE_INSERT_ALL, DELTA_WHEN_NOT_MATCHED, NULL, NULL}};
+    delta_merge_options mo = DELTA_MERGE_OPTIONS_INIT;
+    mo.source_path = cli_get(a, "input");
+    mo.source_format = cli_get(a, "format");
+    mo.on = on;
+    mo.clauses = cl;
+    mo.num_clauses = 2;
+    mo.merge_schema = cli_has(a, "merge-schema");
+    char *loc = cli_table_location(g, cmd, a->positional[0]);
+    if (!loc)
+        return EXIT_FAILURE_RUNTIME;
+    delta_table *t = NULL;
+    delta_dml_result r;
+    int rc = delta_table_open(&t, loc);
+    if (!rc)
+        rc = delta_table_merge(t, &mo, &r);
+    int status = EXIT_OK;
+    if (rc) {
+        cli_report(cmd, rc);
+        status = rc == DELTA_EINVAL || rc == DELTA_ETYPE ? EXIT_USAGE : EXIT_FAILURE_RUNTIME;
+    } else if (r.version < 0) {
+        printf("merge changed nothing (version %" PRId64 ")\n", r.read_version);
+    } else {
+        printf("version %" PRId64 ": merged %" PRId64 " rows: %" PRId64 " updated, %" PRId64
+               " inserted (%" PRId64 " files added, %" PRId64 " removed)\n",
+               r.version, r.num_source_rows, r.num_rows_updated, r.num_rows_inserted,
+               r.num_files_added, r.num_files_removed);
+    }
+    delta_table_free(t);
+    free(loc);
+    return status;
+}
+
 int cmd_write(const cli_global *g, int argc, char **argv)
 {
     static const cli_opt opts[] = {{"input", CLI_VALUE},         {"format", CLI_VALUE},
@@ -181,11 +237,8 @@ int cmd_write(const cli_global *g, int argc, char **argv)
     }
     delta_write_options wo = DELTA_WRITE_OPTIONS_INIT;
     const char *mode = cli_get(&a, "mode");
-    if (mode && strcmp(mode, "merge") == 0) {
-        fprintf(stderr, "delta %s: --mode merge is not built yet in this version (%s)\n", cmd,
-                delta_version());
-        return EXIT_NOT_BUILT;
-    }
+    if (mode && strcmp(mode, "merge") == 0)
+        return write_merge(g, &a);
     if (cli_get(&a, "merge-condition") || cli_get(&a, "update") || cli_has(&a, "insert-all")) {
         fprintf(stderr, "delta %s: --merge-condition/--update/--insert-all need --mode merge\n",
                 cmd);

@@ -23,7 +23,10 @@ const cli_command cli_commands[] = {
      "append, overwrite or upsert rows from a file",
      "Columns are matched by name and cast safely; unknown columns, wrong types and\n"
      "missing NOT NULL values are refused and nothing is committed. --replace-where\n"
-     "takes a predicate over partition columns. --mode merge is not built yet.",
+     "takes a predicate over partition columns. --mode merge upserts: input rows\n"
+     "matching a table row by --merge-condition (target.col / source.col) update it\n"
+     "(--update assignments, else every column), the others are inserted; it is\n"
+     "'delta merge' with those two clauses.",
      cmd_write},
     {"read",
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
@@ -41,19 +44,46 @@ const cli_command cli_commands[] = {
     {"time-travel", "delta time-travel TABLE (--version N | --timestamp TS) [read options]",
      "read a table as of a version or timestamp (same as read)", NULL, cmd_read},
     {"merge",
-     "delta merge TABLE --source FILE|TABLE [--source-format F] --on EXPR\n"
-     "            [--when-matched-update \"col=EXPR,...\" [--if EXPR]] [--when-matched-update-all]\n"
-     "            [--when-matched-delete [--if EXPR]]\n"
-     "            [--when-not-matched-insert \"col=EXPR,...\" | --when-not-matched-insert-all [--if EXPR]]\n"
-     "            [--when-not-matched-by-source-update ... | --when-not-matched-by-source-delete [--if EXPR]]\n"
-     "            [--merge-schema]",
-     "upsert rows from a source into a table", NULL, NULL},
-    {"update", "delta update TABLE --set col=EXPR[,col=EXPR...] [--where EXPR]",
-     "change the rows matching a predicate", NULL, NULL},
-    {"delete", "delta delete TABLE --where EXPR", "delete the rows matching a predicate", NULL,
-     NULL},
-    {"changes", "delta changes TABLE --from-version A [--to-version B] [--format F]",
-     "read the change data feed between versions", NULL, NULL},
+     "delta merge TABLE --source FILE|TABLE [--source-format F] --on EXPR CLAUSE...\n"
+     "            [--merge-schema] [--target-alias A] [--source-alias A] [--format table|json]\n"
+     "  CLAUSE: --when-matched-update \"col=EXPR,...\" | --when-matched-update-all\n"
+     "          | --when-matched-delete | --when-not-matched-insert \"col=EXPR,...\"\n"
+     "          | --when-not-matched-insert-all | --when-not-matched-by-source-update \"col=EXPR,...\"\n"
+     "          | --when-not-matched-by-source-delete, each optionally followed by --if EXPR",
+     "upsert rows from a source into a table",
+     "The source is an NDJSON, CSV or Parquet file, or a Delta table (a folder with\n"
+     "_delta_log or a lake name). Columns are qualified target.col and source.col\n"
+     "(unqualified names resolve when only one side has them). Clauses are tried in\n"
+     "order within their kind; the first whose --if holds acts. A target row matched\n"
+     "by two source rows is an error and nothing changes. Only files holding a\n"
+     "changed row are rewritten (delta.enableDeletionVectors: rows are marked deleted\n"
+     "instead); with delta.enableChangeDataFeed the changes go to _change_data/.",
+     cmd_merge},
+    {"update", "delta update TABLE --set \"col=EXPR[,col=EXPR...]\" [--where EXPR] [--format table|json]",
+     "change the rows matching a predicate",
+     "Values are SQL over the row's current values, stored as a write would cast\n"
+     "them; NOT NULL and CHECK constraints hold for the new rows. Setting a partition\n"
+     "column moves the row. Files without a matching row are not rewritten.",
+     cmd_update},
+    {"delete", "delta delete TABLE --where EXPR [--format table|json]",
+     "delete the rows matching a predicate",
+     "--where true deletes every row. A predicate on partition columns only removes\n"
+     "whole files without reading them; otherwise the files holding matching rows\n"
+     "are rewritten without them (or get deletion vectors when the table has\n"
+     "delta.enableDeletionVectors=true).",
+     cmd_delete},
+    {"changes",
+     "delta changes TABLE --from-version A [--to-version B]\n"
+     "              [--format table|csv|ndjson|json|parquet] [--output FILE]",
+     "read the change data feed between versions",
+     "Rows changed by commits A..B (B: the latest), oldest first: the table's\n"
+     "columns (schema of version B), then _change_type (insert, delete,\n"
+     "update_preimage, update_postimage), _commit_version and _commit_timestamp.\n"
+     "Commits with change data files give those files' rows; other commits give\n"
+     "their added files' rows as inserts and removed files' rows as deletes;\n"
+     "OPTIMIZE gives nothing. delta.enableChangeDataFeed must have been true at\n"
+     "every version of the range (the refusal names the first where it was not).",
+     cmd_changes},
     {"list-tables", "delta list-tables [--format table|json]",
      "list the tables of the lake with version, files, size and records", NULL,
      cmd_list_tables},
@@ -132,13 +162,27 @@ const cli_command cli_commands[] = {
      "templates, so generated facts join with generated profiles and catalog.",
      cmd_generate},
     {"maintenance",
-     "delta maintenance optimize --all-tables\n"
-     "delta maintenance vacuum [--retention-hours H]\n"
-     "delta maintenance checkpoint\n"
-     "delta maintenance metrics [--format table|json]\n"
-     "delta maintenance schedule (--enable | --disable) [--optimize CRON] [--vacuum CRON]\n"
-     "delta maintenance run [--once]",
-     "run and schedule optimize, vacuum and checkpoints across the lake", NULL, NULL},
+     "delta maintenance optimize --all-tables [--format table|json]\n"
+     "delta maintenance vacuum [--retention-hours H] [--dry-run] [--format table|json]\n"
+     "delta maintenance checkpoint [--format table|json]\n"
+     "delta maintenance metrics [--format table|json] [--recent N]\n"
+     "delta maintenance schedule [--enable | --disable] [--optimize CRON] [--vacuum CRON]\n"
+     "                           [--checkpoint CRON]\n"
+     "delta maintenance run [--once [--now TS]] [--format table|json]",
+     "run and schedule optimize, vacuum and checkpoints across the lake",
+     "optimize/vacuum/checkpoint run on every table of the lake now, one job per\n"
+     "table (checkpoint skips tables already checkpointed at their latest version).\n"
+     "Each job takes the table's lock (_maintenance/locks/) and is recorded in the\n"
+     "job log (_maintenance/jobs/); a failed job does not stop the others, and the\n"
+     "command exits 1 when one failed. 'schedule' edits _maintenance/config.json\n"
+     "(CRON: 5 fields 'min hour dom month dow' in UTC, or 'off'; defaults: optimize\n"
+     "'0 2 * * *' when >= 10 small files, vacuum '0 3 * * 0', checkpoint '0 * * * *'\n"
+     "when delta.checkpointInterval versions are not checkpointed). 'run --once'\n"
+     "runs the jobs due now; 'run' keeps running until interrupted. 'metrics' shows\n"
+     "per-table health (files, small-file ratio, average size, versions since the\n"
+     "checkpoint, bytes a vacuum would reclaim) and the job history. Table\n"
+     "properties maintenance.* override the lake's policy (docs/cli.md).",
+     cmd_maintenance},
     {"streaming",
      "delta streaming start NAME --source kafka|file|stdin|generator ... --table TABLE\n"
      "delta streaming status | stop NAME | stop-all | health-check",

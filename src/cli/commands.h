@@ -41,6 +41,11 @@ int cmd_optimize(const cli_global *g, int argc, char **argv);
 int cmd_generate(const cli_global *g, int argc, char **argv);
 int cmd_restore(const cli_global *g, int argc, char **argv);
 int cmd_constraint(const cli_global *g, int argc, char **argv);
+int cmd_delete(const cli_global *g, int argc, char **argv);
+int cmd_update(const cli_global *g, int argc, char **argv);
+int cmd_merge(const cli_global *g, int argc, char **argv);
+int cmd_changes(const cli_global *g, int argc, char **argv);
+int cmd_maintenance(const cli_global *g, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 extern const unsigned cli_command_count;

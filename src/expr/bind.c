@@ -1359,3 +1359,25 @@ int expr_bind(expr *e, const expr_scope *scopes, uint32_t nscopes)
      * tested for NULL or returned as they are */
     return expr_check_evaluable(e->root, true);
 }
+
+int expr_bind_coerce(expr *e, const dtype *to, const char *what)
+{
+    if (!e->bound)
+        return delta_error_set(DELTA_EINVAL, "expression '%s' is not bound", e->text);
+    const dtype *from = e->root->type;
+    if (dtype_equal(from, to))
+        return 0;
+    if (from->id != DT_NULL && !(expr_type_evaluable(to) && expr_can_cast(from, to))) {
+        dbuf a = DBUF_INIT, t = DBUF_INIT;
+        dtype_format(from, &a);
+        dtype_format(to, &t);
+        int rc = delta_error_set(DELTA_ETYPE, "%s: a value of type %s cannot be stored in type %s "
+                                              "('%s')",
+                                 what, dbuf_cstr(&a), dbuf_cstr(&t), e->text);
+        dbuf_free(&a);
+        dbuf_free(&t);
+        return rc;
+    }
+    binder b = {e, NULL, 0, dtime_now_us()};
+    return coerce(&b, &e->root, to);
+}

@@ -200,6 +200,12 @@ typedef struct expr_scope {
  * DELTA_ENOTFOUND) name the position, the column or function and what was
  * expected. Binding twice is DELTA_EINVAL. */
 int expr_bind(expr *e, const expr_scope *scopes, uint32_t nscopes);
+/* Makes a bound expression's value one of type `to`, as an assignment
+ * stores it (UPDATE's SET, MERGE's assignments): the root is wrapped in a
+ * cast unless it already has that type; a value that does not fit is
+ * then DELTA_ERANGE at evaluation. Types no cast connects are
+ * DELTA_ETYPE naming `what` (e.g. the column) and both types. */
+int expr_bind_coerce(expr *e, const dtype *to, const char *what);
 /* Makes a dtype from a typespec (TIMESTAMP in microseconds). */
 dtype *expr_typespec_dtype(const expr_typespec *ts);
 

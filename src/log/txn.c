@@ -383,6 +383,40 @@ int dlog_tx_remove_file(dlog_tx *tx, const dlog_live_file *f, bool data_change)
     return rc;
 }
 
+int dlog_tx_readd_file(dlog_tx *tx, const dlog_live_file *f, dlog_dv *dv)
+{
+    if (!f || !dv || !dv->path_or_inline)
+        return delta_error_set(DELTA_EINVAL, "transaction: add again of no file or vector");
+    const dlog_add *src = &f->add;
+    dlog_action a = {.type = DLOG_ACT_ADD};
+    dlog_add *add = &a.u.add;
+    bool failed = false;
+    add->path = dup_or_null(src->path, &failed);
+    add->stats = dup_or_null(src->stats, &failed);
+    add->clustering_provider = dup_or_null(src->clustering_provider, &failed);
+    add->size = src->size;
+    add->modification_time = src->modification_time;
+    add->base_row_id = src->base_row_id;
+    add->has_base_row_id = src->has_base_row_id;
+    add->default_row_commit_version = src->default_row_commit_version;
+    add->has_default_row_commit_version = src->has_default_row_commit_version;
+    add->data_change = true;
+    int rc = failed ? DELTA_ENOMEM : 0;
+    if (!rc && !(rc = map_copy(&add->partition_values, &src->partition_values)))
+        rc = map_copy(&add->tags, &src->tags);
+    if (!rc) {
+        add->has_dv = true;
+        add->dv = *dv; /* taken below, once staged */
+        rc = dlog_tx_stage(tx, &a);
+        if (!rc)
+            memset(dv, 0, sizeof *dv);
+        else
+            memset(&add->dv, 0, sizeof add->dv);
+    }
+    dlog_action_clear(&a);
+    return rc;
+}
+
 bool dlog_tx_is_blind_append(const dlog_tx *tx)
 {
     if (tx->read_whole || tx->num_preds || dmap_count(tx->read_files) || tx->protocol_at >= 0 ||

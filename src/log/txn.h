@@ -129,6 +129,14 @@ int dlog_tx_stage(dlog_tx *tx, dlog_action *a);
  * deletionTimestamp = now, and records the file as read. */
 int dlog_tx_remove_file(dlog_tx *tx, const dlog_live_file *f, bool data_change);
 
+/* Stages an add of a live file of the snapshot again with a new deletion
+ * vector `dv` (its strings are taken on success; the descriptor is then
+ * zeroed): path, partition values, size, modification time, stats, tags
+ * and row tracking fields copied, dataChange true. Stage it with the
+ * file's remove (dlog_tx_remove_file), as DELETE, UPDATE and MERGE do when
+ * they mark rows deleted. */
+int dlog_tx_readd_file(dlog_tx *tx, const dlog_live_file *f, dlog_dv *dv);
+
 /* Read tracking, for conflict checks. */
 /* A file read (any spelling of its path; DV ignored). */
 int dlog_tx_read_file(dlog_tx *tx, const char *path);

@@ -1,5 +1,7 @@
 /*
- * Deletion vector loading (see dv.h).
+ * Deletion vectors (see dv.h): loading them from a descriptor, and
+ * writing new ones (the portable RoaringBitmapArray, framed in a
+ * deletion_vector_<uuid>.bin file as Delta writes it).
  */
 #include "table/dv.h"
 
@@ -7,6 +9,7 @@
 #include <zlib.h>
 
 #include <roaring/roaring.h>
+#include <uuid/uuid.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -51,6 +54,23 @@ int dtab_z85_decode(const char *text, size_t len, dbuf *out)
             return delta_error_set(DELTA_EINVAL, "Z85 group at position %zu overflows", i);
         uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
         dbuf_append(out, b, 4);
+    }
+    return out->err;
+}
+
+int dtab_z85_encode(const uint8_t *data, size_t len, dbuf *out)
+{
+    if (len % 4)
+        return delta_error_set(DELTA_EINVAL, "Z85: %zu bytes is not a multiple of 4", len);
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t v = (uint32_t)data[i] << 24 | (uint32_t)data[i + 1] << 16 |
+                     (uint32_t)data[i + 2] << 8 | data[i + 3];
+        char c[5];
+        for (int j = 4; j >= 0; j--) {
+            c[j] = z85_chars[v % 85];
+            v /= 85;
+        }
+        dbuf_append(out, c, 5);
     }
     return out->err;
 }
@@ -350,4 +370,224 @@ done:
     delta_free(abs_key);
     delta_store_free(abs);
     return rc;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* One 16-bit container of a 32-bit Roaring bitmap: rows [first, first+card)
+ * of the bucket share the high 16 bits `key`. */
+typedef struct rcont {
+    uint16_t key;
+    uint8_t kind; /* RC_ARRAY, RC_BITSET or RC_RUN */
+    size_t first;
+    uint32_t card;
+    uint32_t runs;
+} rcont;
+
+enum { RC_ARRAY, RC_BITSET, RC_RUN };
+
+static void put_le16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* Appends the portable serialization of the 32-bit Roaring bitmap holding
+ * the low 32 bits of rows[0..n) (ascending, one high key). Containers are
+ * chosen as Java's RoaringBitmap does after runOptimize: arrays up to 4096
+ * values, else bitsets, and runs where strictly smaller than either
+ * (CRoaring counts sizes differently and would pick runs where Delta does
+ * not, so the bytes are written here). */
+static int serialize_bitmap32(const uint64_t *rows, size_t n, dbuf *out)
+{
+    size_t ncont = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!i || (uint32_t)rows[i] >> 16 != (uint32_t)rows[i - 1] >> 16)
+            ncont++;
+    rcont *c = delta_calloc(ncont ? ncont : 1, sizeof *c);
+    if (!c)
+        return DELTA_ENOMEM;
+    size_t k = 0;
+    bool any_run = false;
+    for (size_t i = 0; i < n;) {
+        rcont *r = &c[k++];
+        r->key = (uint16_t)((uint32_t)rows[i] >> 16);
+        r->first = i;
+        for (; i < n && (uint16_t)((uint32_t)rows[i] >> 16) == r->key; i++) {
+            r->card++;
+            if (i == r->first || (uint32_t)rows[i] != (uint32_t)rows[i - 1] + 1)
+                r->runs++;
+        }
+        uint64_t plain = r->card <= 4096 ? 2ull * r->card : 8192;
+        r->kind = 2ull + 4ull * r->runs < plain ? RC_RUN : r->card <= 4096 ? RC_ARRAY : RC_BITSET;
+        any_run = any_run || r->kind == RC_RUN;
+    }
+    /* header: cookie (and count), run flags, keys and cardinalities, offsets */
+    size_t flags = any_run ? (ncont + 7) / 8 : 0;
+    bool offsets = !any_run || ncont >= 4;
+    size_t head = (any_run ? 4 : 8) + flags + 4 * ncont + (offsets ? 4 * ncont : 0);
+    size_t body = 0;
+    for (size_t j = 0; j < ncont; j++)
+        body += c[j].kind == RC_RUN ? 2 + 4 * (size_t)c[j].runs
+                : c[j].kind == RC_ARRAY ? 2 * (size_t)c[j].card : 8192;
+    uint8_t *p = dbuf_grow(out, head + body);
+    if (!p) {
+        delta_free(c);
+        return out->err ? out->err : DELTA_ENOMEM;
+    }
+    uint8_t *h = p;
+    if (any_run) {
+        put_le32(h, 12347u | (uint32_t)(ncont - 1) << 16);
+        h += 4;
+        for (size_t j = 0; j < ncont; j++)
+            if (c[j].kind == RC_RUN)
+                h[j / 8] |= (uint8_t)(1u << (j % 8));
+        h += flags;
+    } else {
+        put_le32(h, 12346u);
+        put_le32(h + 4, (uint32_t)ncont);
+        h += 8;
+    }
+    for (size_t j = 0; j < ncont; j++, h += 4) {
+        put_le16(h, c[j].key);
+        put_le16(h + 2, c[j].card - 1);
+    }
+    uint8_t *d = p + head;
+    for (size_t j = 0; j < ncont; j++) {
+        if (offsets)
+            put_le32(h + 4 * j, (uint32_t)(d - p));
+        const uint64_t *v = rows + c[j].first;
+        if (c[j].kind == RC_ARRAY) {
+            for (uint32_t x = 0; x < c[j].card; x++, d += 2)
+                put_le16(d, (uint16_t)v[x]);
+        } else if (c[j].kind == RC_BITSET) {
+            for (uint32_t x = 0; x < c[j].card; x++) {
+                uint16_t low = (uint16_t)v[x];
+                d[low / 8] |= (uint8_t)(1u << (low % 8)); /* 64-bit words LE = bytes in order */
+            }
+            d += 8192;
+        } else {
+            put_le16(d, c[j].runs);
+            d += 2;
+            for (uint32_t x = 0; x < c[j].card;) {
+                uint32_t y = x;
+                while (y + 1 < c[j].card && (uint32_t)v[y + 1] == (uint32_t)v[y] + 1)
+                    y++;
+                put_le16(d, (uint16_t)v[x]);
+                put_le16(d + 2, y - x);
+                d += 4;
+                x = y + 1;
+            }
+        }
+    }
+    delta_free(c);
+    return 0;
+}
+
+/* Delta's largest position: high 32 bits at most INT32_MAX - 1. */
+#define DV_MAX_ROW ((((uint64_t)INT32_MAX - 1) << 32) | 0xffffffffu)
+
+int dtab_dv_serialize(const uint64_t *rows, size_t count, dbuf *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (rows[i] > DV_MAX_ROW)
+            return delta_error_set(DELTA_EINVAL,
+                                   "deletion vector: row position %llu is out of range",
+                                   (unsigned long long)rows[i]);
+        if (i && rows[i] <= rows[i - 1])
+            return delta_error_set(DELTA_EINVAL,
+                                   "deletion vector: row positions not ascending and distinct "
+                                   "(%llu after %llu, index %zu)",
+                                   (unsigned long long)rows[i], (unsigned long long)rows[i - 1],
+                                   i);
+    }
+    /* As Delta writes it: one bucket per key from 0 to the highest,
+     * empty ones included (the format allows gaps; Delta's array has
+     * none). */
+    uint64_t buckets = count ? (rows[count - 1] >> 32) + 1 : 0;
+    uint8_t head[12];
+    put_le32(head, DV_MAGIC);
+    put_le32(head + 4, (uint32_t)buckets);
+    put_le32(head + 8, (uint32_t)(buckets >> 32));
+    dbuf_append(out, head, sizeof head);
+    int rc = out->err;
+    size_t i = 0;
+    for (uint64_t key = 0; !rc && key < buckets; key++) {
+        size_t end = i;
+        while (end < count && rows[end] >> 32 == key)
+            end++;
+        uint8_t kb[4];
+        put_le32(kb, (uint32_t)key);
+        if (!(rc = dbuf_append(out, kb, 4)))
+            rc = serialize_bitmap32(rows + i, end - i, out);
+        i = end;
+    }
+    return rc;
+}
+
+int dtab_dv_write(delta_store *table, const uint64_t *rows, size_t count, dlog_dv *out)
+{
+    memset(out, 0, sizeof *out);
+    if (count == 0)
+        return delta_error_set(DELTA_EINVAL, "deletion vector: no rows to delete");
+    dbuf file = DBUF_INIT, name = DBUF_INIT, z85 = DBUF_INIT;
+    uint8_t frame[4] = {0};
+    /* version byte, then dataSize (patched below), bitmap, CRC-32 */
+    dbuf_putc(&file, 1);
+    dbuf_append(&file, frame, 4);
+    int rc = file.err ? file.err : dtab_dv_serialize(rows, count, &file);
+    if (rc)
+        goto done;
+    size_t size = file.len - 5;
+    if (size > INT32_MAX) {
+        rc = delta_error_set(DELTA_EINVAL, "deletion vector of %zu bytes is too large", size);
+        goto done;
+    }
+    put_be32(file.data + 1, (uint32_t)size);
+    put_be32(frame, (uint32_t)crc32(0L, file.data + 5, (uInt)size));
+    dbuf_append(&file, frame, 4);
+    uuid_t u;
+    uuid_generate_random(u);
+    char id[37];
+    uuid_unparse_lower(u, id);
+    dbuf_printf(&name, "deletion_vector_%s.bin", id);
+    if ((rc = file.err) || (rc = name.err) || (rc = dtab_z85_encode(u, 16, &z85)))
+        goto done;
+    if ((rc = delta_store_put_if_absent(table, dbuf_cstr(&name), file.data, file.len))) {
+        rc = delta_error_prefix(rc, "writing deletion vector %s: ", dbuf_cstr(&name));
+        goto done;
+    }
+    out->storage_type = 'u';
+    out->path_or_inline = dbuf_detach(&z85, NULL);
+    out->has_offset = true;
+    out->offset = 1;
+    out->size_in_bytes = (int32_t)size;
+    out->cardinality = (int64_t)count;
+done:
+    dbuf_free(&file);
+    dbuf_free(&name);
+    dbuf_free(&z85);
+    return rc;
+}
+
+void dtab_dv_desc_clear(dlog_dv *dv)
+{
+    delta_free(dv->path_or_inline);
+    memset(dv, 0, sizeof *dv);
 }

@@ -48,6 +48,9 @@ void dtab_dv_clear(dtab_dv *d);
 /* Decodes Z85 text (length a multiple of 5) into len/5*4 bytes appended
  * to out. DELTA_EINVAL naming the first bad character or the length. */
 int dtab_z85_decode(const char *text, size_t len, dbuf *out);
+/* Encodes len bytes (a multiple of 4) as len/4*5 Z85 characters appended
+ * to out (no NUL counted). DELTA_EINVAL for another length. */
+int dtab_z85_encode(const uint8_t *data, size_t len, dbuf *out);
 
 /* The file of a 'u' or 'p' descriptor: for 'u' the key relative to the
  * table root ("ab/deletion_vector_<uuid>.bin"), for 'p' the path as
@@ -70,13 +73,19 @@ int dtab_open_absolute(const char *path, delta_store **store, char **key);
 /* ---- writing ------------------------------------------------------------ */
 
 /* Appends the RoaringBitmapArray (portable format, magic included) of the
- * row positions rows[0..count) (ascending and distinct, else DELTA_EINVAL)
- * to out. An empty set is valid (zero buckets). */
+ * row positions rows[0..count) (ascending and distinct, at most Delta's
+ * largest position (2^31-2) << 32 | 0xffffffff, else DELTA_EINVAL) to
+ * out. An empty set is valid (zero buckets). Written as Delta writes it,
+ * so the bytes equal Spark's for the same set: one bucket per key from 0
+ * to the highest (empty ones included), and containers chosen as Java's
+ * RoaringBitmap does after runOptimize (runs only where strictly
+ * smaller). */
 int dtab_dv_serialize(const uint64_t *rows, size_t count, dbuf *out);
 
 /* Stores the deletion vector of rows[0..count) (ascending, distinct,
  * count >= 1) for a file of `table` and fills *out (its path_or_inline
- * is a new string; free with dlog_dv_clear or as the action's owner does):
+ * is a new string; free with dtab_dv_desc_clear, or hand it to an add
+ * action whose clear frees it):
  * a new file deletion_vector_<uuid>.bin at the table root holding the
  * version byte and one vector (dataSize, bitmap, CRC-32), written with
  * put_if_absent, described as storage type 'u' with offset 1, sizeInBytes

@@ -485,7 +485,7 @@ static uint64_t unique_key(gen *g, uint64_t kind, uint64_t n)
 static const char *const tx_columns[] = {
     "transaction_id", "order_id", "customer_id", "product_id", "quantity", "unit_price",
     "discount_amount", "tax_amount", "total_amount", "currency", "payment_method", "status",
-    "channel", "shipping_address", "transaction_timestamp", "year", "month", "day"};
+    "channel", "shipping_address", "transaction_timestamp", "updated_at", "year", "month", "day"};
 
 static int tx_row(gen *g, dvec **c)
 {
@@ -535,7 +535,15 @@ static int tx_row(gen *g, dvec **c)
     TRY(put_str(c[12], channels[g->order_channel]));
     TRY(g->order_channel == 3 ? dvec_append_null(c[13]) : put_address(c[13], &cu));
     TRY(dvec_append_int(c[14], g->order_ts));
-    return put_ymd(c[15], c[16], c[17], g->order_ts);
+    /* refunds and cancellations happened 1 to 72 hours after the payment
+     * (from the row's key, so the other columns' draws are unchanged) */
+    if (g->order_status == 2 || g->order_status == 3) {
+        uint64_t h = unique_key(g, 3, (uint64_t)g->done) % 72 + 1;
+        TRY(dvec_append_int(c[15], g->order_ts + (int64_t)h * 3600 * 1000000));
+    } else {
+        TRY(dvec_append_null(c[15]));
+    }
+    return put_ymd(c[16], c[17], c[18], g->order_ts);
 }
 
 /* user_events ------------------------------------------------------------------- */

@@ -7,6 +7,11 @@
  * shapes it, filters it, and moves to the following file at the end of
  * one. Files with no rows left after their deletion vector still open
  * (their footer is checked) but yield nothing.
+ *
+ * With row_index, each batch carries a vector of the file positions of
+ * its rows (file_row onwards, taken from the reader so row groups skipped
+ * by statistics keep the count right); every selection (deletion vector,
+ * predicate) is applied to it too, and it becomes the last output column.
  */
 #include "table/scan.h"
 
@@ -37,11 +42,13 @@ typedef struct out_col {
 typedef struct scan {
     dstream base;
     const dlog_snapshot *snap;
-    dtype *schema;  /* output: the first nout columns of rschema */
+    dtype *schema;  /* output: the first nout columns of rschema (and the row index) */
     dtype *rschema; /* read: output columns, then predicate-only columns */
     dlog_cm_mode cm;
     uint32_t ncols; /* columns of rschema */
-    uint32_t nout;  /* columns of schema */
+    uint32_t nout;  /* projected columns (of schema, before the row index) */
+    bool row_index; /* the output ends with DTAB_ROW_INDEX_COLUMN */
+    dtype *i64;
     out_col *cols;
     dtab_cmap *maps; /* per read column */
     bool has_pred;
@@ -499,8 +506,26 @@ static int ensure_sel(scan *s, int64_t n)
     return 0;
 }
 
-/* Keeps the rows of b where the predicate is TRUE. */
-static int apply_pred(scan *s, dvec **b)
+/* Applies the selection s->sel[0..k) to the positions vector. */
+static int take_pos(scan *s, dvec **pos, int64_t k)
+{
+    if (!*pos)
+        return 0;
+    dvec *np;
+    int rc = dvec_new(&np, s->i64);
+    if (!rc)
+        rc = dvec_append_take(np, *pos, s->sel, k);
+    if (rc) {
+        dvec_unref(np);
+        return rc;
+    }
+    dvec_unref(*pos);
+    *pos = np;
+    return 0;
+}
+
+/* Keeps the rows of b (and pos) where the predicate is TRUE. */
+static int apply_pred(scan *s, dvec **b, dvec **pos)
 {
     int64_t len = (*b)->length;
     int rc = ensure_sel(s, len);
@@ -513,6 +538,8 @@ static int apply_pred(scan *s, dvec **b)
         return rc;
     if (k == len)
         return 0;
+    if ((rc = take_pos(s, pos, k)))
+        return rc;
     dvec *nb;
     rc = dbatch_new(&nb, s->rschema);
     if (!rc)
@@ -526,10 +553,11 @@ static int apply_pred(scan *s, dvec **b)
     return 0;
 }
 
-/* Drops the predicate-only columns of a read batch. */
-static int project_out(scan *s, dvec **b)
+/* Drops the predicate-only columns of a read batch and appends the row
+ * positions (pos) when asked for. */
+static int project_out(scan *s, dvec **b, dvec *pos)
 {
-    if (s->nout == s->ncols)
+    if (s->nout == s->ncols && !s->row_index)
         return 0;
     dvec *ob;
     int rc = dvec_new(&ob, s->schema);
@@ -538,6 +566,10 @@ static int project_out(scan *s, dvec **b)
     for (uint32_t i = 0; i < s->nout; i++) {
         dvec_unref(ob->children[i]);
         ob->children[i] = dvec_ref((*b)->children[i]);
+    }
+    if (s->row_index) {
+        dvec_unref(ob->children[s->nout]);
+        ob->children[s->nout] = dvec_ref(pos);
     }
     ob->length = (*b)->length;
     ob->null_count = 0;
@@ -571,7 +603,7 @@ static int select_file(scan *s, const dlog_live_file *lf, bool *read)
 }
 
 /* Drops rows of b (file rows [s->file_row, +len)) listed in the DV. */
-static int apply_dv(scan *s, dvec **b)
+static int apply_dv(scan *s, dvec **b, dvec **pos)
 {
     int64_t len = (*b)->length;
     uint64_t lo = (uint64_t)s->file_row, hi = lo + (uint64_t)len;
@@ -596,6 +628,8 @@ static int apply_dv(scan *s, dvec **b)
         }
         s->sel[k++] = (uint32_t)r;
     }
+    if ((rc = take_pos(s, pos, k)))
+        return rc;
     dvec *nb;
     rc = dbatch_new(&nb, s->rschema);
     if (!rc)
@@ -606,6 +640,25 @@ static int apply_dv(scan *s, dvec **b)
     }
     dvec_unref(*b);
     *b = nb;
+    return 0;
+}
+
+/* The file positions [s->file_row, +n) as an INT64 vector. */
+static int positions(scan *s, int64_t n, dvec **out)
+{
+    dvec *v;
+    int rc = dvec_new(&v, s->i64);
+    if (!rc)
+        rc = dvec_reserve(v, n);
+    if (rc) {
+        dvec_unref(v);
+        return rc;
+    }
+    int64_t *p = (int64_t *)v->values;
+    for (int64_t i = 0; i < n; i++)
+        p[i] = s->file_row + i;
+    dvec_set_length(v, n);
+    *out = v;
     return 0;
 }
 
@@ -652,12 +705,16 @@ static int scan_next(dstream *ds, dvec **out)
         }
         rc = shape(s, fb, n, &b);
         dvec_unref(fb);
+        dvec *pos = NULL;
+        if (!rc && s->row_index)
+            rc = positions(s, n, &pos);
         if (!rc && s->dv.count)
-            rc = apply_dv(s, &b);
+            rc = apply_dv(s, &b, &pos);
         if (!rc && s->has_pred && b->length > 0)
-            rc = apply_pred(s, &b);
+            rc = apply_pred(s, &b, &pos);
         if (!rc)
-            rc = project_out(s, &b);
+            rc = project_out(s, &b, pos);
+        dvec_unref(pos);
         s->file_row += n;
         if (rc) {
             dvec_unref(b);
@@ -702,6 +759,7 @@ static void scan_free(dstream *ds)
         dtab_pred_clear(&s->pred);
     dtype_unref(s->schema);
     dtype_unref(s->rschema);
+    dtype_unref(s->i64);
     void (*on_free)(void *) = s->on_free;
     void *ctx = s->on_free_ctx;
     delta_free(s);
@@ -712,7 +770,8 @@ static void scan_free(dstream *ds)
 /* The read schema of a scan with a predicate: the output columns, then the
  * columns only the predicate names. *idx (table indices of the output
  * columns) is replaced by those of the read columns. */
-static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, uint32_t **idx)
+static int read_columns(scan *s, const dlog_snapshot *snap, const dtype *ts, const char *where,
+                        uint32_t **idx)
 {
     uint32_t *pcols = NULL, *ridx = NULL;
     size_t npcols = 0;
@@ -727,7 +786,7 @@ static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, u
     }
     size_t n = 0;
     for (uint32_t i = 0; i < s->nout; i++)
-        names[n++] = snap->schema->fields[(*idx)[i]].name;
+        names[n++] = ts->fields[(*idx)[i]].name;
     for (size_t k = 0; k < npcols; k++) {
         bool have = false;
         for (uint32_t i = 0; i < s->nout && !have; i++)
@@ -739,7 +798,7 @@ static int read_columns(scan *s, const dlog_snapshot *snap, const char *where, u
         s->rschema = dtype_ref(s->schema);
         goto done;
     }
-    if ((rc = dtab_project_schema(snap->schema, names, n, &s->rschema, &ridx)))
+    if ((rc = dtab_project_schema(ts, names, n, &s->rschema, &ridx)))
         goto done;
     delta_free(*idx);
     *idx = ridx;
@@ -747,6 +806,52 @@ done:
     delta_free(pcols);
     delta_free(names);
     return rc;
+}
+
+/* Appends DTAB_ROW_INDEX_COLUMN to the output schema (the read schema
+ * keeps the table columns only). */
+static int add_row_index(scan *s, const dlog_snapshot *snap)
+{
+    if (dtype_field_index(snap->schema, DTAB_ROW_INDEX_COLUMN, true) != -1)
+        return delta_error_set(DELTA_EINVAL,
+                               "the table has a column named %s: the row index cannot be added",
+                               DTAB_ROW_INDEX_COLUMN);
+    if (!(s->i64 = dtype_new(DT_INT64)))
+        return delta_error_last_code() ? delta_error_last_code() : DELTA_ENOMEM;
+    uint32_t n = s->nout;
+    dfield *f = delta_calloc(n + 1, sizeof *f);
+    if (!f)
+        return DELTA_ENOMEM;
+    int rc = 0;
+    uint32_t built = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        const dfield *src = &s->schema->fields[i];
+        if (!(rc = dfield_init(&f[i], src->name, dtype_ref(src->type), src->nullable))) {
+            built++;
+            f[i].id = src->id;
+            if (src->metadata && !(f[i].metadata = delta_strdup(src->metadata)))
+                rc = DELTA_ENOMEM;
+        }
+    }
+    if (!rc && !(rc = dfield_init(&f[n], DTAB_ROW_INDEX_COLUMN, dtype_ref(s->i64), false)))
+        built++;
+    dtype *out = NULL;
+    if (!rc) {
+        out = dtype_new_struct(f, n + 1);
+        built = 0; /* taken, also on failure */
+        if (!out)
+            rc = delta_error_last_code() ? delta_error_last_code() : DELTA_ENOMEM;
+    }
+    for (uint32_t i = 0; i < built; i++)
+        dfield_clear(&f[i]);
+    delta_free(f);
+    if (rc)
+        return rc;
+    dtype_unref(s->schema); /* the read schema keeps its own reference */
+    s->row_index = true;
+    s->schema = out;
+    s->base.schema = out;
+    return 0;
 }
 
 static int cmp_files(const void *a, const void *b)
@@ -762,7 +867,8 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
     dtab_scan_opts def = DTAB_SCAN_OPTS_INIT;
     if (!opts)
         opts = &def;
-    if (!snap->schema)
+    const dtype *ts = opts->schema ? opts->schema : snap->schema;
+    if (!ts)
         return delta_error_set(DELTA_EINVAL, "snapshot has no schema (opened unchecked)");
     scan *s = delta_calloc(1, sizeof *s);
     if (!s)
@@ -775,17 +881,19 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
     s->base.free = scan_free;
     uint32_t *idx = NULL;
     bool *part = NULL;
-    int rc = dtab_project_schema(snap->schema, opts->columns, opts->num_columns, &s->schema, &idx);
+    int rc = dtab_project_schema(ts, opts->columns, opts->num_columns, &s->schema, &idx);
     if (rc)
         goto fail;
     s->base.schema = s->schema;
     s->nout = s->schema->num_fields;
     if (opts->where) {
-        if ((rc = read_columns(s, snap, opts->where, &idx)))
+        if ((rc = read_columns(s, snap, ts, opts->where, &idx)))
             goto fail;
     } else {
         s->rschema = dtype_ref(s->schema);
     }
+    if (opts->row_index && (rc = add_row_index(s, snap)))
+        goto fail;
     s->ncols = s->rschema->num_fields;
     s->cols = delta_calloc(s->ncols ? s->ncols : 1, sizeof *s->cols);
     s->maps = delta_calloc(s->ncols ? s->ncols : 1, sizeof *s->maps);
@@ -794,7 +902,7 @@ int dtab_scan_open(dstream **out, const dlog_snapshot *snap, const dtab_scan_opt
         goto fail;
     }
     for (uint32_t i = 0; i < s->ncols; i++) {
-        const dfield *f = &snap->schema->fields[idx[i]];
+        const dfield *f = &ts->fields[idx[i]];
         s->cols[i].field = idx[i];
         s->cols[i].file_col = -1;
         for (size_t p = 0; p < snap->metadata.num_partition_columns; p++)

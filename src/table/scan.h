@@ -57,9 +57,16 @@ typedef struct dtab_scan_opts {
      * data file, counted before the deletion vector is applied (the
      * position a deletion vector names). */
     bool row_index;
+    /* When non-NULL: the schema rows are shaped to instead of snap's
+     * (borrowed; must outlive the stream). Its columns are snap's
+     * partition columns (by name) and data columns read from the files,
+     * e.g. the table's columns plus the change data feed's `_change_type`,
+     * which change data files hold like a data column. A predicate may
+     * name only columns of snap's schema. */
+    const dtype *schema;
 } dtab_scan_opts;
 
-#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, false}
+#define DTAB_SCAN_OPTS_INIT {NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, false, NULL}
 
 /* The name of the row index column (a name a table column cannot take
  * without quoting, so it never clashes in practice; a table that has a

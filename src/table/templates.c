@@ -54,6 +54,7 @@ static const char transactions_schema[] =
     FIELD("channel", T("string"), NUL, CMT("web, mobile_app, marketplace, store")) ","
     FIELD("shipping_address", ADDRESS_TYPE, NUL, CMT("where the order ships")) ","
     FIELD("transaction_timestamp", T("timestamp"), NN, CMT("when the payment was made (UTC)")) ","
+    FIELD("updated_at", T("timestamp"), NUL, CMT("last status change (UTC); null while the status is the first one")) ","
     FIELD("year", T("integer"), NUL, GEN("partition: year of transaction_timestamp", "YEAR(transaction_timestamp)")) ","
     FIELD("month", T("integer"), NUL, GEN("partition: month of transaction_timestamp", "MONTH(transaction_timestamp)")) ","
     FIELD("day", T("integer"), NUL, GEN("partition: day of transaction_timestamp", "DAY(transaction_timestamp)"))

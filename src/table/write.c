@@ -358,6 +358,9 @@ typedef struct writer {
     char **done_keys; /* keys of closed files (for cleanup) */
     int64_t rows_total, bytes_total, row_base;
     dbuf tmp;
+    /* a change data writer: files under _change_data/, one more column */
+    bool cdc;
+    const char *change_type; /* of the batch being written */
 } writer;
 
 static void pfile_free(pfile *p, size_t npart)
@@ -388,7 +391,26 @@ static int add_done_key(writer *w, const char *key)
     return (k[w->nadds] = delta_strdup(key)) ? 0 : DELTA_ENOMEM;
 }
 
-/* Finishes an open file: close, statistics, add action. */
+/* The partitionValues of an open file (p->values by partition column). */
+static int file_partition_values(const writer *w, const pfile *p, dlog_map *out)
+{
+    if (!w->npart)
+        return 0;
+    out->items = delta_calloc(w->npart, sizeof(dlog_kv));
+    if (!out->items)
+        return DELTA_ENOMEM;
+    for (uint32_t i = 0; i < w->npart; i++) {
+        dlog_kv *kv = &out->items[i];
+        kv->key = delta_strdup(w->part_names[i]);
+        kv->value = p->values[i] ? delta_strdup(p->values[i]) : NULL;
+        out->count = i + 1;
+        if (!kv->key || (p->values[i] && !kv->value))
+            return DELTA_ENOMEM;
+    }
+    return 0;
+}
+
+/* Finishes an open file: close, statistics, add (or cdc) action. */
 static int finish_file(writer *w, pentry *e)
 {
     pfile *p = e->file;
@@ -407,39 +429,40 @@ static int finish_file(writer *w, pentry *e)
         return rc;
     dlog_action *a = &w->adds[w->nadds];
     memset(a, 0, sizeof *a);
-    dlog_add *ad = &a->u.add;
     dbuf path = DBUF_INIT, stats = DBUF_INIT;
     dstr_percent_encode(&path, p->key, "/=");
-    rc = dtab_stats_json(e->stats, &stats);
+    rc = dtab_stats_json(e->stats, &stats); /* also starts over for the next file */
     if (!rc && path.err)
         rc = path.err;
-    if (!rc) {
+    if (rc)
+        goto done;
+    int64_t size = (int64_t)pq_writer_bytes_written(p->w);
+    if (w->cdc) {
+        dlog_cdc *c = &a->u.cdc;
+        a->type = DLOG_ACT_CDC;
+        c->path = dbuf_detach(&path, NULL);
+        c->size = size;
+        c->data_change = false;
+        rc = file_partition_values(w, p, &c->partition_values);
+    } else {
+        dlog_add *ad = &a->u.add;
+        a->type = DLOG_ACT_ADD;
         ad->path = dbuf_detach(&path, NULL);
         ad->stats = dbuf_detach(&stats, NULL);
-        ad->size = (int64_t)pq_writer_bytes_written(p->w);
+        ad->size = size;
         ad->modification_time = dtime_now_ms();
         ad->data_change = true;
-        if (w->npart) {
-            ad->partition_values.items = delta_calloc(w->npart, sizeof(dlog_kv));
-            if (!ad->partition_values.items)
-                rc = DELTA_ENOMEM;
-            for (uint32_t i = 0; !rc && i < w->npart; i++) {
-                dlog_kv *kv = &ad->partition_values.items[i];
-                kv->key = delta_strdup(w->part_names[i]);
-                kv->value = p->values[i] ? delta_strdup(p->values[i]) : NULL;
-                if (!kv->key || (p->values[i] && !kv->value))
-                    rc = DELTA_ENOMEM;
-                ad->partition_values.count = i + 1;
-            }
-        }
-        a->type = DLOG_ACT_ADD;
-        w->bytes_total += ad->size;
-        w->nadds++;
-        if (rc) {
-            dlog_action_clear(a);
-            w->nadds--;
-        }
+        rc = file_partition_values(w, p, &ad->partition_values);
     }
+    if (rc) {
+        dlog_action_clear(a);
+        delta_free(w->done_keys[w->nadds]);
+        w->done_keys[w->nadds] = NULL;
+    } else {
+        w->bytes_total += size;
+        w->nadds++;
+    }
+done:
     dbuf_free(&path);
     dbuf_free(&stats);
     return rc;
@@ -456,7 +479,11 @@ static int open_file(writer *w, pentry *e)
     pq_writer_free(p->w);
     p->w = NULL;
     dbuf k = DBUF_INIT;
-    dbuf_printf(&k, "%spart-%05d-%s.c000.snappy.parquet", p->dir, w->counter++, id);
+    if (w->cdc)
+        dbuf_printf(&k, "_change_data/%scdc-%05d-%s.c000.snappy.parquet", p->dir, w->counter++,
+                    id);
+    else
+        dbuf_printf(&k, "%spart-%05d-%s.c000.snappy.parquet", p->dir, w->counter++, id);
     if (k.err)
         return k.err;
     p->key = dbuf_detach(&k, NULL);
@@ -794,7 +821,30 @@ static int check_predicates(writer *w, const dvec *b)
     return rc;
 }
 
-/* One input batch through conform, generated columns, checks, partitions. */
+/* n copies of text as a STRING vector. */
+static int constant_strings(const char *text, int64_t n, dvec **out)
+{
+    dtype *t = dtype_new(DT_STRING);
+    dvec *v = NULL;
+    int rc = t ? dvec_new(&v, t) : DELTA_ENOMEM;
+    dtype_unref(t);
+    size_t len = strlen(text);
+    if (!rc)
+        rc = dvec_reserve(v, n);
+    if (!rc)
+        rc = dvec_reserve_data(v, (int64_t)len * n);
+    for (int64_t i = 0; !rc && i < n; i++)
+        rc = dvec_append_bytes(v, text, len);
+    if (rc) {
+        dvec_unref(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* One input batch through conform, generated columns, checks, partitions
+ * (a change data writer: conform and partitions only). */
 static int write_batch(writer *w, const dvec *in)
 {
     int64_t n = in->length;
@@ -815,7 +865,7 @@ static int write_batch(writer *w, const dvec *in)
             rc = dtab_conform(in->children[k], &w->cmap.children[i], DLOG_CM_NONE,
                               st->fields[i].name, &cols[i]);
     }
-    if (!rc)
+    if (!rc && !w->cdc)
         rc = apply_generated(w, cols, n);
     dvec *b = NULL;
     if (!rc)
@@ -823,25 +873,30 @@ static int write_batch(writer *w, const dvec *in)
     for (uint32_t i = 0; i < st->num_fields; i++)
         dvec_unref(cols[i]);
     delta_free(cols);
-    if (!rc) {
+    if (!rc && !w->cdc) {
         dbuf path = DBUF_INIT;
         rc = check_not_null(b, st, NULL, n, &path, w->row_base);
         dbuf_free(&path);
     }
-    if (!rc)
+    if (!rc && !w->cdc)
         rc = check_predicates(w, b);
-    /* the data columns */
-    dvec *data = NULL;
+    /* the data columns (and, for change data, _change_type) */
+    dvec *data = NULL, *ct = NULL;
+    if (!rc && w->cdc)
+        rc = constant_strings(w->change_type, n, &ct);
     if (!rc) {
-        dvec **dc = delta_calloc(w->ndata, sizeof *dc);
+        dvec **dc = delta_calloc(w->ndata + 1, sizeof *dc);
         if (!dc)
             rc = DELTA_ENOMEM;
         for (uint32_t i = 0; !rc && i < w->ndata; i++)
             dc[i] = b->children[w->data_idx[i]];
+        if (!rc && ct)
+            dc[w->ndata] = ct;
         if (!rc)
             rc = batch_of(w->data_schema, dc, n, &data);
         delta_free(dc);
     }
+    dvec_unref(ct);
     if (!rc && !w->npart) {
         pentry *e;
         rc = get_entry(w, "", NULL, &e);
@@ -1034,6 +1089,39 @@ static int sub_schema(const dtype *st, const uint32_t *idx, uint32_t n, dtype **
     return rc;
 }
 
+/* Appends the change data column to a data schema: `_change_type`,
+ * STRING, nullable as Spark declares it in its files (every row has a
+ * value). */
+static int add_change_type(dtype **schema)
+{
+    const dtype *st = *schema;
+    dfield *f = delta_calloc(st->num_fields + 1, sizeof *f);
+    if (!f)
+        return DELTA_ENOMEM;
+    int rc = 0;
+    uint32_t k = 0;
+    for (; k < st->num_fields && !rc; k++)
+        rc = copy_field(&f[k], &st->fields[k], dtype_ref(st->fields[k].type));
+    if (!rc) {
+        dtype *t = dtype_new(DT_STRING);
+        rc = t ? dfield_init(&f[k++], DTAB_CHANGE_TYPE_COLUMN, t, true) : DELTA_ENOMEM;
+    }
+    dtype *out = NULL;
+    if (!rc) {
+        out = dtype_new_struct(f, k);
+        rc = out ? 0 : delta_error_last_code();
+    } else {
+        for (uint32_t i = 0; i < k; i++)
+            dfield_clear(&f[i]);
+    }
+    delta_free(f);
+    if (rc)
+        return rc;
+    dtype_unref(*schema);
+    *schema = out;
+    return 0;
+}
+
 static int bind_to(expr **out, const char *text, const dtype *schema, const char *what)
 {
     int rc = expr_parse(out, text);
@@ -1073,11 +1161,13 @@ static int writer_setup(writer *w, const delta_write_options *o, const dlog_meta
             w->data_idx[w->ndata++] = i;
     }
     int rc = sub_schema(st, w->data_idx, w->ndata, &w->data_schema);
+    if (!rc && w->cdc)
+        rc = add_change_type(&w->data_schema);
     if (!rc)
         rc = sub_schema(st, w->part_idx, w->npart, &w->part_schema);
     if (!rc && !(rc = dtab_cmap_build(&w->cmap, st, NULL, DLOG_CM_NONE)))
         w->cmap_built = true;
-    for (uint32_t i = 0; !rc && i < st->num_fields; i++) {
+    for (uint32_t i = 0; !rc && !w->cdc && i < st->num_fields; i++) {
         char *ge = dtab_generation_expression(&st->fields[i]);
         if (ge) {
             char what[300];
@@ -1086,7 +1176,7 @@ static int writer_setup(writer *w, const delta_write_options *o, const dlog_meta
             delta_free(ge);
         }
     }
-    for (size_t i = 0; !rc && i < m->configuration.count; i++) {
+    for (size_t i = 0; !rc && !w->cdc && i < m->configuration.count; i++) {
         const dlog_kv *kv = &m->configuration.items[i];
         if (strncmp(kv->key, "delta.constraints.", 18) != 0 || !kv->value)
             continue;
@@ -1133,6 +1223,30 @@ static int writer_setup(writer *w, const delta_write_options *o, const dlog_meta
     uint64_t rg = (uint64_t)w->target_size;
     w->pqo.row_group_size_bytes = rg < ROW_GROUP_BYTES_CAP ? rg : ROW_GROUP_BYTES_CAP;
     return dmap_new(&w->open, 64);
+}
+
+int dtab_check_schema_protocol(const dlog_snapshot *snap, const dtype *schema)
+{
+    dlog_protocol need;
+    int rc = dtab_protocol_for(schema, &snap->metadata.configuration, &need);
+    if (rc)
+        return rc;
+    bool ok = need.min_writer_version <= snap->protocol.min_writer_version ||
+              snap->protocol.min_writer_version == 7;
+    for (size_t i = 0; ok && i < need.num_writer_features; i++) {
+        bool has = snap->protocol.min_writer_version < 7;
+        for (size_t k = 0; k < snap->protocol.num_writer_features; k++)
+            has = has || !strcmp(snap->protocol.writer_features[k], need.writer_features[i]);
+        if (!has && snap->protocol.min_writer_version == 7)
+            ok = false;
+    }
+    if (!ok || need.min_reader_version > snap->protocol.min_reader_version)
+        rc = delta_error_set(DELTA_EUNSUPPORTED,
+                             "the new schema needs a newer table protocol (reader %d, writer "
+                             "%d), which writes do not upgrade",
+                             need.min_reader_version, need.min_writer_version);
+    dtab_protocol_clear(&need);
+    return rc;
 }
 
 /* Refuses tables whose writer features this writer does not honour. */
@@ -1256,25 +1370,7 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
     if (schema_changed) {
         if ((rc = dlog_schema_serialize(target, &sj)) || (rc = sj.err))
             goto done;
-        /* a schema change may need a newer protocol (e.g. timestamp_ntz) */
-        dlog_protocol need;
-        if ((rc = dtab_protocol_for(target, &snap->metadata.configuration, &need)))
-            goto done;
-        bool ok = need.min_writer_version <= snap->protocol.min_writer_version ||
-                  snap->protocol.min_writer_version == 7;
-        for (size_t i = 0; ok && i < need.num_writer_features; i++) {
-            bool has = snap->protocol.min_writer_version < 7;
-            for (size_t k = 0; k < snap->protocol.num_writer_features; k++)
-                has = has || !strcmp(snap->protocol.writer_features[k], need.writer_features[i]);
-            if (!has && snap->protocol.min_writer_version == 7)
-                ok = false;
-        }
-        if (!ok || need.min_reader_version > snap->protocol.min_reader_version)
-            rc = delta_error_set(DELTA_EUNSUPPORTED,
-                                 "the new schema needs a newer table protocol (reader %d, writer "
-                                 "%d), which writes do not upgrade",
-                                 need.min_reader_version, need.min_writer_version);
-        dtab_protocol_clear(&need);
+        rc = dtab_check_schema_protocol(snap, target);
         if (rc)
             goto done;
     }
@@ -1456,6 +1552,9 @@ int dtab_writer_new(dtab_writer **out, delta_store *store, const dlog_snapshot *
 int dtab_writer_write(dtab_writer *d, const dlog_map *pv, const dvec *batch)
 {
     writer *w = &d->w;
+    if (w->cdc)
+        return delta_error_set(DELTA_EINVAL, "rows given to a change data writer without "
+                                             "their change type");
     int64_t n = batch->length;
     if (!n)
         return 0;
@@ -1507,6 +1606,71 @@ int dtab_writer_write(dtab_writer *d, const dlog_map *pv, const dvec *batch)
     dvec_unref(data);
     dbuf_free(&dir);
     return rc;
+}
+
+int dtab_writer_new_cdc(dtab_writer **out, delta_store *store, const dlog_snapshot *snap)
+{
+    *out = NULL;
+    int rc = check_writable(snap);
+    if (rc)
+        return rc;
+    if (dtype_field_index(snap->schema, DTAB_CHANGE_TYPE_COLUMN, true) != -1)
+        return delta_error_set(DELTA_EINVAL,
+                               "the table has a column named %s: change data cannot be written",
+                               DTAB_CHANGE_TYPE_COLUMN);
+    dtab_writer *d = delta_calloc(1, sizeof *d);
+    if (!d)
+        return DELTA_ENOMEM;
+    d->w.store = store;
+    d->w.snap = snap;
+    d->w.schema = dtype_ref(snap->schema);
+    d->w.cdc = true;
+    delta_write_options o = DELTA_WRITE_OPTIONS_INIT;
+    if ((rc = writer_setup(&d->w, &o, &snap->metadata))) {
+        dtab_writer_free(d, true);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+int dtab_writer_write_cdc(dtab_writer *d, const dvec *batch, const char *change_type)
+{
+    writer *w = &d->w;
+    if (!w->cdc)
+        return delta_error_set(DELTA_EINVAL, "change data rows given to a data file writer");
+    static const char *const kinds[] = {"insert", "delete", "update_preimage",
+                                        "update_postimage"};
+    bool known = false;
+    for (size_t i = 0; i < 4 && change_type; i++)
+        known = known || !strcmp(change_type, kinds[i]);
+    if (!known)
+        return delta_error_set(DELTA_EINVAL,
+                               "change type '%s' is not insert, delete, update_preimage or "
+                               "update_postimage",
+                               change_type ? change_type : "(null)");
+    if (batch->type->id != DT_STRUCT || batch->type->num_fields != w->schema->num_fields)
+        return delta_error_set(DELTA_EINVAL,
+                               "change data: a batch of %u columns, the table has %u",
+                               batch->type->num_fields, w->schema->num_fields);
+    w->change_type = change_type;
+    int rc = write_batch(w, batch);
+    w->change_type = NULL;
+    return rc;
+}
+
+int dtab_writer_write_rows(dtab_writer *d, const dvec *batch)
+{
+    writer *w = &d->w;
+    if (w->cdc)
+        return delta_error_set(DELTA_EINVAL, "new rows given to a change data writer");
+    if (batch->type->id != DT_STRUCT || batch->type->num_fields != w->schema->num_fields)
+        return delta_error_set(DELTA_EINVAL, "new rows: a batch of %u columns, the table has %u",
+                               batch->type->num_fields, w->schema->num_fields);
+    /* the rows' own partition values route them; the folder names are
+     * those dtab_writer_write builds from partitionValues, so both land
+     * in the same open file of a partition */
+    return write_batch(w, batch);
 }
 
 int dtab_writer_finish(dtab_writer *d)

@@ -28,6 +28,11 @@ struct json_t *dtab_metadata_json(const dlog_metadata *m);
 int dtab_stage_metadata(dlog_tx *tx, const dlog_metadata *m);
 int dtab_stage_protocol(dlog_tx *tx, const dlog_protocol *p);
 
+/* Whether the table's protocol allows `schema` (a changed schema may need
+ * features, e.g. timestamp_ntz, that writes do not add): DELTA_EUNSUPPORTED
+ * naming the protocol it needs otherwise. */
+int dtab_check_schema_protocol(const dlog_snapshot *snap, const dtype *schema);
+
 /* The field's "delta.generationExpression" (a new string), or NULL. */
 char *dtab_generation_expression(const dfield *f);
 
@@ -51,9 +56,11 @@ int dtab_stats_json(dtab_stats *s, dbuf *out);
 /* A writer of data files for rows already in the table's shape, as the
  * table writer lays them out: one Parquet file at a time per partition
  * folder (Hive-escaped "col=value/"), rolled at the target size, with
- * Delta statistics. Used by OPTIMIZE to rewrite files; no generated
- * column, constraint or schema work is done (the rows came from the
- * table). The adds it produces have dataChange true. */
+ * Delta statistics. Used by OPTIMIZE to rewrite files and by DML to
+ * copy rows (dtab_writer_write: no generated column, constraint or schema
+ * work, the rows came from the table) and to write new ones
+ * (dtab_writer_write_rows: the table writer's rules). The adds it
+ * produces have dataChange true (a caller may clear it). */
 typedef struct dtab_writer dtab_writer;
 
 /* A writer for snap's table (snap and store borrowed; they must outlive
@@ -72,19 +79,30 @@ int dtab_writer_write(dtab_writer *w, const dlog_map *pv, const dvec *batch);
  * table writer's rules apply as for delta_table_write: generated columns
  * filled (and checked when given), NOT NULL and CHECK constraints
  * enforced (an error names the column or constraint and the row; nothing
- * is committed by the caller then). Counted from 0 across calls for
- * messages. */
+ * is committed by the caller then). Rows are numbered in messages from 1
+ * across the calls ("row 3 of the input"). The batch's columns are
+ * matched to the table's by name (a batch from a scan of the table, or
+ * the same names in order) and cast where safe. Rows of a partition go
+ * to the same open file as dtab_writer_write's rows of that partition
+ * (the folder is the same Hive-escaped "col=value/" text when the
+ * partitionValues text is the one this writer produces for the value). */
 int dtab_writer_write_rows(dtab_writer *w, const dvec *batch);
 
 /* A writer of change data files for snap's table: the rows of `batch`
  * (every column of the table schema, in order) with one more column
- * `_change_type` (STRING, not null; each row gets `change_type`: "insert",
- * "delete", "update_preimage" or "update_postimage") are written under
+ * `_change_type` (STRING; every row gets `change_type`: "insert",
+ * "delete", "update_preimage" or "update_postimage", else DELTA_EINVAL;
+ * declared nullable in the file as Spark declares it) are written under
  * `_change_data/` in the partition folders of their partition values
  * (the data columns plus _change_type in the file, as Delta writes them),
- * as files `cdc-<uuid>.c000.snappy.parquet`. Its finished files come out
- * of dtab_writer_adds as DLOG_ACT_CDC actions (path, partitionValues,
- * size, dataChange false). No statistics, checks or generated columns. */
+ * as files `_change_data/<partition folders>cdc-NNNNN-<uuid>.c000.snappy.parquet`
+ * (Spark's names). Its finished files come out of dtab_writer_adds as
+ * DLOG_ACT_CDC actions (path, partitionValues, size, dataChange false).
+ * No statistics, checks or generated columns. A table with a column
+ * named _change_type is refused (DELTA_EINVAL). dtab_writer_write and
+ * dtab_writer_write_rows refuse a change data writer, and
+ * dtab_writer_write_cdc a data file writer. */
+#define DTAB_CHANGE_TYPE_COLUMN "_change_type"
 int dtab_writer_new_cdc(dtab_writer **out, delta_store *store, const dlog_snapshot *snap);
 int dtab_writer_write_cdc(dtab_writer *w, const dvec *batch, const char *change_type);
 
