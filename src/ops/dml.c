@@ -68,7 +68,11 @@ int dml_job_new(dml_job **out, delta_store *store, const dlog_snapshot *snap,
     j->snap = snap;
     j->uri = delta_store_uri(store);
     j->op = operation;
-    j->dv_mode = prop_true(snap, "delta.enableDeletionVectors");
+    /* deletion vectors need the table feature as well as the property
+     * (a table whose protocol lacks it is written copy-on-write) */
+    for (size_t i = 0; i < snap->protocol.num_writer_features; i++)
+        if (!strcmp(snap->protocol.writer_features[i], "deletionVectors"))
+            j->dv_mode = prop_true(snap, "delta.enableDeletionVectors");
     j->cdf = prop_true(snap, "delta.enableChangeDataFeed");
     j->start_us = dtime_now_us();
     j->res.version = -1;
