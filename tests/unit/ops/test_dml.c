@@ -624,8 +624,29 @@ static const struct {
     size_t n;
 } MCS[] = {{MC0, 2}, {MC1, 3}, {MC2, 2}, {MC3, 2}, {MC4, 2}};
 
-static void model_merge(model *m, int which, const mrow *src, size_t ns)
+/* Whether clause set `which` updates target row t (matched by s, or
+ * NULL) even when the new values equal the old ones. */
+static bool touched_same(int which, const mrow *s, const mrow *t)
 {
+    switch (which) {
+    case 0:
+        return s != NULL;
+    case 1:
+        return s && !(!s->vnull && s->v > 50);
+    case 2:
+        return !s && !t->vnull && t->v < 0;
+    case 3:
+        return false;
+    default:
+        return s && (t->cat == 2 || (!s->vnull && !t->vnull && s->v < t->v));
+    }
+}
+
+/* Applies MERGE clause set `which` to the model; counts[3] receives the
+ * rows inserted, updated and deleted. */
+static void model_merge(model *m, int which, const mrow *src, size_t ns, int64_t *counts)
+{
+    counts[0] = counts[1] = counts[2] = 0;
     bool *smatched = calloc(ns ? ns : 1, 1);
     size_t keep = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -669,6 +690,11 @@ static void model_merge(model *m, int which, const mrow *src, size_t ns)
             else if (s && !s->vnull && !t.vnull && s->v < t.v)
                 t.v = s->v + t.v;
         }
+        bool upd = memcmp(&t, &m->rows[i], sizeof t) != 0 || touched_same(which, s, &m->rows[i]);
+        if (del)
+            counts[2]++;
+        else if (upd)
+            counts[1]++;
         if (!del)
             m->rows[keep++] = t;
     }
@@ -676,10 +702,14 @@ static void model_merge(model *m, int which, const mrow *src, size_t ns)
     for (size_t j = 0; j < ns; j++) {
         if (smatched[j])
             continue;
-        if (which == 0 || (which == 1 && !src[j].vnull))
+        if (which == 0 || (which == 1 && !src[j].vnull)) {
             model_add(m, src[j]);
-        if (which == 3)
+            counts[0]++;
+        }
+        if (which == 3) {
             model_add(m, (mrow){src[j].id, 2, src[j].vnull, src[j].v});
+            counts[0]++;
+        }
     }
     free(smatched);
 }
@@ -688,7 +718,7 @@ static void test_random_ops(void **state)
 {
     (void)state;
     char *src_dir = tmpdir_make("dmlsrc");
-    int total = 0;
+    int total = 0, changed_ops = 0;
     for (unsigned seed = 1; seed <= 16; seed++) {
         srand(seed);
         bool partitioned = rand() % 2;
@@ -754,6 +784,7 @@ static void test_random_ops(void **state)
                 m.n = keep;
                 int64_t ra = kind ? rc_.num_rows_updated : rc_.num_rows_deleted;
                 int64_t rb = kind ? rd_.num_rows_updated : rd_.num_rows_deleted;
+                changed_ops += changed > 0;
                 if (ra != changed || rb != changed)
                     fail_msg("seed %u op %d %s: %lld/%lld rows, model %lld", seed, op, desc,
                              (long long)ra, (long long)rb, (long long)changed);
@@ -789,7 +820,16 @@ static void test_random_ops(void **state)
                 mo.num_clauses = MCS[which].n;
                 if (delta_table_merge(tc, &mo, &rc_) || delta_table_merge(td, &mo, &rd_))
                     fail_msg("seed %u op %d %s: %s", seed, op, desc, delta_error_last());
-                model_merge(&m, which, src, ns);
+                int64_t cnt[3];
+                model_merge(&m, which, src, ns, cnt);
+                if (rc_.num_rows_inserted != cnt[0] || rc_.num_rows_updated != cnt[1] ||
+                    rc_.num_rows_deleted != cnt[2])
+                    fail_msg("seed %u op %d %s: inserted/updated/deleted %lld/%lld/%lld, "
+                             "model %lld/%lld/%lld",
+                             seed, op, desc, (long long)rc_.num_rows_inserted,
+                             (long long)rc_.num_rows_updated, (long long)rc_.num_rows_deleted,
+                             (long long)cnt[0], (long long)cnt[1], (long long)cnt[2]);
+                changed_ops += cnt[0] + cnt[1] + cnt[2] > 0;
                 assert_int_equal(rc_.num_source_rows, (int64_t)ns);
                 assert_int_equal(rc_.num_rows_inserted, rd_.num_rows_inserted);
                 assert_int_equal(rc_.num_rows_updated, rd_.num_rows_updated);
@@ -814,6 +854,7 @@ static void test_random_ops(void **state)
         tmpdir_remove(dvt);
     }
     assert_true(total >= 150);
+    assert_true(changed_ops >= total / 2);
     tmpdir_remove(src_dir);
 }
 
@@ -856,6 +897,7 @@ static void test_transactions_upsert(void **state)
         dvec_unref(bt);
     }
     ds->free(ds);
+    dbuf_free(&b);
     dlog_snapshot_free(snap);
     assert_int_equal(got_ids, 3);
 
@@ -1285,5 +1327,7 @@ int main(void)
         cmocka_unit_test(test_merge_null_keys),
         cmocka_unit_test(test_merge_multiple_matches),
     };
+    if (getenv("DML_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("DML_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
