@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@
 #include "log/txn.h"
 #include "log/txn_helpers.h"
 #include "ops/dml.h"
+#include "parquet/record_reader.h"
 #include "storage/tmpdir.h"
 #include "table/scan.h"
 
@@ -208,6 +211,103 @@ static char *model_text(const mrow *rows, size_t n)
         lines[i] = strdup(buf);
     }
     return sorted_text(lines, n);
+}
+
+/* Expected change data rows: "change_type|id|cat|v|" lines. */
+typedef struct changes {
+    char **lines;
+    size_t n;
+} changes;
+
+static void change_add(changes *c, const char *type, const mrow *r)
+{
+    if (!c)
+        return;
+    char *one = model_text(r, 1);
+    one[strlen(one) - 1] = '\0';
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s|%s", type, one);
+    free(one);
+    c->lines = realloc(c->lines, (c->n + 1) * sizeof *c->lines);
+    c->lines[c->n++] = strdup(buf);
+}
+
+/* Takes the lines (c is emptied). */
+static char *changes_text(changes *c)
+{
+    char *t = sorted_text(c->lines ? c->lines : calloc(1, sizeof(char *)), c->n);
+    c->lines = NULL;
+    c->n = 0;
+    return t;
+}
+
+/* The change data files of version v (the cdc actions of its commit,
+ * partition values from the action) as changes_text has them. */
+static char *changes_at(const char *dir, int64_t v)
+{
+    char name[64];
+    snprintf(name, sizeof name, "_delta_log/%020lld.json", (long long)v);
+    char *p = tmpdir_join(dir, name);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    free(p);
+    delta_store *st;
+    assert_int_equal(delta_store_open(&st, dir), 0);
+    changes c = {0};
+    dbuf line = DBUF_INIT;
+    char text[65536];
+    while (fgets(text, sizeof text, f)) {
+        json_error_t err;
+        json_t *o = json_loads(text, 0, &err);
+        assert_non_null(o);
+        json_t *cdc = json_object_get(o, "cdc");
+        if (!cdc) {
+            json_decref(o);
+            continue;
+        }
+        const char *path = json_string_value(json_object_get(cdc, "path"));
+        json_t *pcat = json_object_get(json_object_get(cdc, "partitionValues"), "cat");
+        pq_reader *rd;
+        if (pq_reader_open(&rd, st, path, NULL))
+            fail_msg("%s: %s", path, delta_error_last());
+        const dtype *t = pq_reader_schema(rd);
+        int col[4] = {-1, -1, -1, -1};
+        static const char *const names[4] = {"_change_type", "id", "cat", "v"};
+        for (uint32_t k = 0; k < t->num_fields; k++)
+            for (int q = 0; q < 4; q++)
+                if (!strcmp(t->fields[k].name, names[q]))
+                    col[q] = (int)k;
+        dstream *ds;
+        assert_int_equal(pq_reader_stream(rd, &ds), 0);
+        for (;;) {
+            dvec *b = NULL;
+            assert_int_equal(ds->next(ds, &b), 0);
+            if (!b)
+                break;
+            for (int64_t r = 0; r < b->length; r++) {
+                dbuf_reset(&line);
+                for (int q = 0; q < 4; q++) {
+                    if (col[q] >= 0)
+                        dvec_format_value(b->children[col[q]], r, DFMT_TEXT, &line);
+                    else if (q == 2 && json_is_string(pcat) && *json_string_value(pcat))
+                        dbuf_puts(&line, json_string_value(pcat));
+                    else
+                        dbuf_puts(&line, "NULL");
+                    dbuf_putc(&line, '|');
+                }
+                c.lines = realloc(c.lines, (c.n + 1) * sizeof *c.lines);
+                c.lines[c.n++] = strdup(dbuf_cstr(&line));
+            }
+            dvec_unref(b);
+        }
+        ds->free(ds);
+        pq_reader_free(rd);
+        json_decref(o);
+    }
+    fclose(f);
+    dbuf_free(&line);
+    delta_store_free(st);
+    return changes_text(&c);
 }
 
 static size_t count_lines(const char *s)
@@ -643,8 +743,9 @@ static bool touched_same(int which, const mrow *s, const mrow *t)
 }
 
 /* Applies MERGE clause set `which` to the model; counts[3] receives the
- * rows inserted, updated and deleted. */
-static void model_merge(model *m, int which, const mrow *src, size_t ns, int64_t *counts)
+ * rows inserted, updated and deleted; `on` 1 joins on cat too. */
+static void model_merge(model *m, int which, int on, const mrow *src, size_t ns,
+                        int64_t *counts, changes *cd)
 {
     counts[0] = counts[1] = counts[2] = 0;
     bool *smatched = calloc(ns ? ns : 1, 1);
@@ -653,7 +754,7 @@ static void model_merge(model *m, int which, const mrow *src, size_t ns, int64_t
         mrow t = m->rows[i];
         const mrow *s = NULL;
         for (size_t j = 0; j < ns; j++)
-            if (src[j].id == t.id) {
+            if (src[j].id == t.id && (!on || (src[j].cat == t.cat && t.cat != 2))) {
                 s = &src[j];
                 smatched[j] = true;
             }
@@ -691,10 +792,14 @@ static void model_merge(model *m, int which, const mrow *src, size_t ns, int64_t
                 t.v = s->v + t.v;
         }
         bool upd = memcmp(&t, &m->rows[i], sizeof t) != 0 || touched_same(which, s, &m->rows[i]);
-        if (del)
+        if (del) {
             counts[2]++;
-        else if (upd)
+            change_add(cd, "delete", &m->rows[i]);
+        } else if (upd) {
             counts[1]++;
+            change_add(cd, "update_preimage", &m->rows[i]);
+            change_add(cd, "update_postimage", &t);
+        }
         if (!del)
             m->rows[keep++] = t;
     }
@@ -704,10 +809,12 @@ static void model_merge(model *m, int which, const mrow *src, size_t ns, int64_t
             continue;
         if (which == 0 || (which == 1 && !src[j].vnull)) {
             model_add(m, src[j]);
+            change_add(cd, "insert", &src[j]);
             counts[0]++;
         }
         if (which == 3) {
             model_add(m, (mrow){src[j].id, 2, src[j].vnull, src[j].v});
+            change_add(cd, "insert", &m->rows[m->n - 1]);
             counts[0]++;
         }
     }
@@ -723,7 +830,9 @@ static void test_random_ops(void **state)
         srand(seed);
         bool partitioned = rand() % 2;
         char *cow = make_table(partitioned, NULL, NULL);
-        char *dvt = make_table(partitioned, DV, seed % 3 == 0 ? CDF : NULL);
+        bool cdf = seed % 3 == 0;
+        changes cd = {0};
+        char *dvt = make_table(partitioned, DV, cdf ? CDF : NULL);
         model m = {0};
         int writes = 1 + rand() % 4;
         for (int w = 0; w < writes; w++) {
@@ -775,10 +884,15 @@ static void test_random_ops(void **state)
                     mrow r = m.rows[i];
                     bool hit = p == (int)NPREDS || pred_true(p, &r, k);
                     changed += hit;
-                    if (hit && kind == 0)
+                    if (hit && kind == 0) {
+                        change_add(cdf ? &cd : NULL, "delete", &r);
                         continue;
-                    if (hit)
+                    }
+                    if (hit) {
+                        change_add(cdf ? &cd : NULL, "update_preimage", &r);
                         set_apply(s, &r);
+                        change_add(cdf ? &cd : NULL, "update_postimage", &r);
+                    }
                     m.rows[keep++] = r;
                 }
                 m.n = keep;
@@ -807,21 +921,35 @@ static void test_random_ops(void **state)
                 for (size_t j = 0; j < ns; j++)
                     if (src[j].id >= m.next_id)
                         m.next_id = src[j].id + 1;
+                static const char *const ONS[] = {
+                    "target.id = source.id",
+                    "source.id = target.id AND target.cat = source.cat"};
+                int on = rand() % 2;
                 char *text = ndjson_of(src, ns);
                 char name[64];
                 snprintf(name, sizeof name, "s%u_%d.json", seed, op);
                 char *path = write_text(src_dir, name, text);
-                snprintf(desc, sizeof desc, "MERGE clauses %d source %s", which, text);
+                /* the source a file, or a table */
+                char *stab = NULL;
+                delta_table *st = NULL;
+                if (ns && rand() % 3 == 0) {
+                    stab = make_table(rand() % 2, NULL, NULL);
+                    append_model(stab, src, (int)ns);
+                    assert_int_equal(delta_table_open(&st, stab), 0);
+                }
+                snprintf(desc, sizeof desc, "MERGE clauses %d on %s source %s%s", which, ONS[on],
+                         st ? "(table) " : "", text);
                 delta_merge_options mo = DELTA_MERGE_OPTIONS_INIT;
-                mo.source_path = path;
+                mo.source_path = st ? NULL : path;
+                mo.source_table = st;
                 mo.source_format = "json";
-                mo.on = "target.id = source.id";
+                mo.on = ONS[on];
                 mo.clauses = MCS[which].cl;
                 mo.num_clauses = MCS[which].n;
                 if (delta_table_merge(tc, &mo, &rc_) || delta_table_merge(td, &mo, &rd_))
                     fail_msg("seed %u op %d %s: %s", seed, op, desc, delta_error_last());
                 int64_t cnt[3];
-                model_merge(&m, which, src, ns, cnt);
+                model_merge(&m, which, on, src, ns, cnt, cdf ? &cd : NULL);
                 if (rc_.num_rows_inserted != cnt[0] || rc_.num_rows_updated != cnt[1] ||
                     rc_.num_rows_deleted != cnt[2])
                     fail_msg("seed %u op %d %s: inserted/updated/deleted %lld/%lld/%lld, "
@@ -836,6 +964,23 @@ static void test_random_ops(void **state)
                 assert_int_equal(rc_.num_rows_deleted, rd_.num_rows_deleted);
                 free(text);
                 free(path);
+                delta_table_free(st);
+                if (stab)
+                    tmpdir_remove(stab);
+            }
+            if (cdf) {
+                /* the change data feed of the deletion vector table */
+                char *cwant = changes_text(&cd);
+                if (rd_.version >= 0) {
+                    char *cgot = changes_at(dvt, rd_.version);
+                    if (strcmp(cwant, cgot))
+                        fail_msg("seed %u op %d (%s): change data\nmodel:\n%s\ngot:\n%s", seed,
+                                 op, desc, cwant, cgot);
+                    free(cgot);
+                } else {
+                    assert_string_equal(cwant, "");
+                }
+                free(cwant);
             }
             char *want = model_text(m.rows, m.n);
             char *a = rows_at(cow), *b = rows_at(dvt);
