@@ -510,6 +510,35 @@ static void concurrency_case(int kind, bool dvs, bool partitioned)
     delta_store_free(s);
     tmpdir_remove(dir);
 
+    /* (c) DELETE, UPDATE: a concurrent delete in a file the predicate
+     * cannot match (statistics) is no conflict */
+    if (kind < 2) {
+        dir = make_table(partitioned, dvs ? DV : NULL, dvs ? CDF : NULL);
+        for (int w = 0; w < 3; w++)
+            append_ids(dir, w * 10, 10);
+        assert_int_equal(delta_store_open(&s, dir), 0);
+        snap = th_open(s);
+        assert_int_equal(delta_table_open(&t, dir), 0);
+        assert_int_equal(delta_table_delete(t, "id = 25", &r), 0);
+        delta_table_free(t);
+        rc = run_kind(kind, s, snap, src, &r);
+        if (rc)
+            fail_msg("kind %d dvs %d disjoint: %s", kind, dvs, delta_error_last());
+        assert_int_equal(r.version, 5);
+        mrow m[64];
+        size_t n = 0;
+        initial_model(m, &n, 0, 30);
+        m[25] = m[--n];
+        apply_kind(kind, m, &n);
+        char *want = model_text(m, n), *got = rows_of(s);
+        assert_string_equal(want, got);
+        free(want);
+        free(got);
+        dlog_snapshot_free(snap);
+        delta_store_free(s);
+        tmpdir_remove(dir);
+    }
+
     /* (b) a concurrent blind append: the operation commits, the appended
      * rows (some matching its predicate) are untouched */
     dir = make_table(partitioned, dvs ? DV : NULL, dvs ? CDF : NULL);
@@ -1451,6 +1480,21 @@ static void test_merge_multiple_matches(void **state)
             {DELTA_MERGE_DELETE, DELTA_WHEN_MATCHED, "source.v > 0", NULL}};
         assert_int_equal(merge_at(dir, NULL, src, "target.id = source.id", cdel, 1, &r),
                          DELTA_EINVAL);
+        /* an update whose condition holds for neither source row: still
+         * refused (Delta checks the ON matches, not the clause conditions) */
+        static const delta_merge_clause never[1] = {
+            {DELTA_MERGE_UPDATE, DELTA_WHEN_MATCHED, "source.v > 100", "v = source.v"}};
+        assert_int_equal(merge_at(dir, NULL, src, "target.id = source.id", never, 1, &r),
+                         DELTA_EINVAL);
+        /* insert only: the matched source rows are not inserted, no error */
+        static const delta_merge_clause ins[1] = {
+            {DELTA_MERGE_INSERT_ALL, DELTA_WHEN_NOT_MATCHED, NULL, NULL}};
+        if (merge_at(dir, NULL, src, "target.id = source.id", ins, 1, &r))
+            fail_msg("%s", delta_error_last());
+        assert_int_equal(r.version, -1);
+        after = rows_at(dir);
+        assert_string_equal(before, after);
+        free(after);
         /* an unconditional delete only: allowed */
         static const delta_merge_clause del[2] = {
             {DELTA_MERGE_DELETE, DELTA_WHEN_MATCHED, NULL, NULL},
