@@ -343,30 +343,24 @@ static int64_t latest(delta_store *s)
     return v;
 }
 
-/* Entries of the table directory and its partition and change data
- * folders (every file an operation can write). */
+static int files_seen;
+
+static int count_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)st;
+    (void)ftw;
+    files_seen += flag == FTW_F;
+    return 0;
+}
+
+/* Regular files under the table directory (every file an operation can
+ * write: data, deletion vectors, change data). */
 static int files_on_disk(const char *dir)
 {
-    static const char *const sub[] = {"cat=a", "cat=b", "cat=__HIVE_DEFAULT_PARTITION__",
-                                      "_change_data"};
-    int n = tmpdir_count(dir);
-    for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
-        char *p = tmpdir_join(dir, sub[i]);
-        int k = tmpdir_count(p);
-        if (k > 0)
-            n += k;
-        free(p);
-    }
-    char *cd = tmpdir_join(dir, "_change_data");
-    for (size_t i = 0; i < 3; i++) {
-        char *p = tmpdir_join(cd, sub[i]);
-        int k = tmpdir_count(p);
-        if (k > 0)
-            n += k;
-        free(p);
-    }
-    free(cd);
-    return n;
+    files_seen = 0;
+    assert_int_equal(nftw(dir, count_file, 16, FTW_PHYS), 0);
+    return files_seen;
 }
 
 /* Writes `text` to a new file `name` of `dir`; returns its path. */
@@ -1335,6 +1329,38 @@ static void test_delete_everything_unread(void **state)
     tmpdir_remove(dir);
 }
 
+/* An UPDATE failing in its second file (a NULL for the NOT NULL id)
+ * after the first was rewritten: an error naming the column, the table
+ * unchanged and the files written deleted again. */
+static void test_failure_cleans_up(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 3; mode++) {
+        char *dir = make_table(mode == 2, mode ? DV : NULL, mode ? CDF : NULL);
+        for (int w = 0; w < 3; w++)
+            append_ids(dir, w * 10, 10);
+        char *before = rows_at(dir);
+        int files = files_on_disk(dir);
+        delta_table *t;
+        assert_int_equal(delta_table_open(&t, dir), 0);
+        delta_dml_result r;
+        int rc = delta_table_update(t, "v = 1, id = CASE WHEN id > 15 THEN NULL ELSE id END",
+                                    "id = 3 OR id = 16", &r);
+        if (rc != DELTA_EINVAL)
+            fail_msg("mode %d: rc %d: %s", mode, rc, delta_error_last());
+        has(delta_error_last(), "id");
+        assert_int_equal(r.version, -1);
+        char *after = rows_at(dir);
+        assert_string_equal(before, after);
+        if (files_on_disk(dir) != files)
+            fail_msg("mode %d: %d files, %d before", mode, files_on_disk(dir), files);
+        free(after);
+        free(before);
+        delta_table_free(t);
+        tmpdir_remove(dir);
+    }
+}
+
 static int merge_at(const char *dir, delta_table *source, const char *src_path, const char *on,
                     const delta_merge_clause *cl, size_t n, delta_dml_result *r)
 {
@@ -1528,6 +1554,7 @@ int main(void)
         cmocka_unit_test(test_transactions_upsert),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_delete_everything_unread),
+        cmocka_unit_test(test_failure_cleans_up),
         cmocka_unit_test(test_merge_empty_source),
         cmocka_unit_test(test_merge_without_equality),
         cmocka_unit_test(test_merge_null_keys),
