@@ -1219,8 +1219,13 @@ static void test_metrics(void **state)
             has(ci, "\"numCopiedRows\":\"0\"");
             has(ci, "\"numAddedFiles\":\"1\"");
             has(ci, "\"numRemovedFiles\":\"0\"");
-            has(ci, "\"numDeletionVectorsAdded\":\"1\"");
+            /* as Delta counts them: the grown vector is removed, added and
+             * updated, the new one added */
+            has(ci, "\"numDeletionVectorsAdded\":\"2\"");
             has(ci, "\"numDeletionVectorsUpdated\":\"1\"");
+            has(ci, "\"numDeletionVectorsRemoved\":\"1\"");
+            assert_int_equal(r.num_dvs_added, 1);
+            assert_int_equal(r.num_dvs_updated, 1);
         } else {
             has(ci, "\"numCopiedRows\":\"15\""); /* 6 + 9 */
             has(ci, "\"numAddedFiles\":\"1\"");
