@@ -533,6 +533,31 @@ static void concurrency_case(int kind, bool dvs, bool partitioned)
         tmpdir_remove(dir);
     }
 
+    /* (d) DELETE, UPDATE: a concurrent UPDATE (not a blind append) that
+     * adds a row matching the predicate conflicts, as in Delta */
+    if (kind < 2) {
+        dir = make_table(partitioned, dvs ? DV : NULL, dvs ? CDF : NULL);
+        for (int w = 0; w < 3; w++)
+            append_ids(dir, w * 10, 10);
+        assert_int_equal(delta_store_open(&s, dir), 0);
+        snap = th_open(s);
+        assert_int_equal(delta_table_open(&t, dir), 0);
+        assert_int_equal(delta_table_update(t, "id = 105", "id = 25", &r), 0);
+        delta_table_free(t);
+        before = rows_of(s);
+        rc = run_kind(kind, s, snap, src, &r);
+        if (rc != DELTA_ECONFLICT)
+            fail_msg("kind %d dvs %d: concurrent update into the predicate: rc %d %s", kind, dvs,
+                     rc, rc ? delta_error_last() : "");
+        after = rows_of(s);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        dlog_snapshot_free(snap);
+        delta_store_free(s);
+        tmpdir_remove(dir);
+    }
+
     /* (b) a concurrent blind append: the operation commits, the appended
      * rows (some matching its predicate) are untouched */
     dir = make_table(partitioned, dvs ? DV : NULL, dvs ? CDF : NULL);
