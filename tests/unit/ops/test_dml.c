@@ -598,9 +598,11 @@ static void test_concurrency(void **state)
 
 /* ---- 2. crash at every storage operation --------------------------------- */
 
-static void test_crash_merge(void **state)
+/* A crash at every storage operation of a MERGE (update and insert) in a
+ * deletion vector table, or of a DELETE in a copy-on-write table, both
+ * with the change data feed. */
+static void crash_case(bool merge)
 {
-    (void)state;
     static const delta_merge_clause cl[2] = {
         {DELTA_MERGE_UPDATE, DELTA_WHEN_MATCHED, NULL, "v = source.v, cat = source.cat"},
         {DELTA_MERGE_INSERT_ALL, DELTA_WHEN_NOT_MATCHED, NULL, NULL},
@@ -615,14 +617,23 @@ static void test_crash_merge(void **state)
     size_t n = 0;
     initial_model(m, &n, 0, 30);
     char *old = model_text(m, n);
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].id == 3)
-            m[i] = (mrow){3, 1, false, -3};
-        if (m[i].id == 15)
-            m[i] = (mrow){15, 0, false, -15};
+    static const char DEL[] = "cat = 'a' OR (id > 20 AND v IS NOT NULL)";
+    if (merge) {
+        for (size_t i = 0; i < n; i++) {
+            if (m[i].id == 3)
+                m[i] = (mrow){3, 1, false, -3};
+            if (m[i].id == 15)
+                m[i] = (mrow){15, 0, false, -15};
+        }
+        m[n++] = (mrow){50, 2, false, -50};
+        m[n++] = (mrow){51, 0, true, 0};
+    } else {
+        size_t keep = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!(m[i].cat == 0 || (m[i].id > 20 && !m[i].vnull)))
+                m[keep++] = m[i];
+        n = keep;
     }
-    m[n++] = (mrow){50, 2, false, -50};
-    m[n++] = (mrow){51, 0, true, 0};
     char *want = model_text(m, n);
     delta_merge_options mo = DELTA_MERGE_OPTIONS_INIT;
     mo.source_path = src;
@@ -630,7 +641,7 @@ static void test_crash_merge(void **state)
     mo.clauses = cl;
     mo.num_clauses = 2;
     for (uint64_t k = 1;; k++) {
-        char *dir = make_mem_table("dml-crash", k % 2 == 0, DV, CDF);
+        char *dir = make_mem_table("dml-crash", k % 2 == 0, merge ? DV : CDF, merge ? CDF : NULL);
         for (int w = 0; w < 3; w++)
             append_ids(dir, w * 10, 10);
         delta_store *inner = NULL, *faulty = NULL;
@@ -642,7 +653,8 @@ static void test_crash_merge(void **state)
         delta_dml_result r;
         int rc = dlog_snapshot_open(&snap, faulty, NULL);
         if (!rc)
-            rc = dops_merge(faulty, snap, &mo, NULL, &r);
+            rc = merge ? dops_merge(faulty, snap, &mo, NULL, &r)
+                       : dops_predicate_op(faulty, snap, "DELETE", DEL, NULL, NULL, &r);
         char err[512];
         snprintf(err, sizeof err, "%s", rc ? delta_error_last() : "");
         dlog_snapshot_free(snap);
@@ -658,9 +670,10 @@ static void test_crash_merge(void **state)
         else
             fail_msg("crash at %llu: version %lld", (unsigned long long)k, (long long)v);
         free(got);
-        /* a rerun gives the new rows (the upsert is idempotent) */
+        /* a rerun gives the new rows (the operation is idempotent) */
         snap = th_open(inner);
-        if (dops_merge(inner, snap, &mo, NULL, &r))
+        if (merge ? dops_merge(inner, snap, &mo, NULL, &r)
+                  : dops_predicate_op(inner, snap, "DELETE", DEL, NULL, NULL, &r))
             fail_msg("rerun after crash at %llu: %s", (unsigned long long)k, delta_error_last());
         dlog_snapshot_free(snap);
         got = rows_of(inner);
@@ -680,6 +693,18 @@ static void test_crash_merge(void **state)
     free(want);
     free(src);
     tmpdir_remove(src_dir);
+}
+
+static void test_crash_merge(void **state)
+{
+    (void)state;
+    crash_case(true);
+}
+
+static void test_crash_delete(void **state)
+{
+    (void)state;
+    crash_case(false);
 }
 
 /* ---- 3. seeded property test --------------------------------------------- */
@@ -1580,6 +1605,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_crash_merge),
+        cmocka_unit_test(test_crash_delete),
         cmocka_unit_test(test_random_ops),
         cmocka_unit_test(test_transactions_upsert),
         cmocka_unit_test(test_metrics),
