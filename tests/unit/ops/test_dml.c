@@ -3,10 +3,13 @@
  * DuckDB cannot reach. A stale snapshot whose files a concurrent commit
  * removed conflicts, leaves the table as the winner left it and deletes
  * what the operation wrote; a concurrent blind append commits alongside
- * and its rows survive; a crash at every storage operation of a MERGE
- * leaves either the old or the new rows; a seeded random sequence of
+ * and its rows survive (a concurrent update adding a row the predicate
+ * matches conflicts); a failure mid-way or a crash at every storage
+ * operation of a MERGE or DELETE leaves either the old or the new rows
+ * and a rerun finishes the work; a seeded random sequence of
  * operations gives the same rows in copy-on-write and deletion vector
- * tables as a model applied in C; the transactions template upsert; the
+ * tables as a model applied in C, with the change data files the model
+ * predicts; the transactions template upsert; the
  * commitInfo metrics; and the edge cases of Delta's rules (no predicate,
  * empty source, joins without equality, NULL keys, several source rows
  * matching one target row).
