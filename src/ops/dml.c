@@ -508,7 +508,9 @@ static void set_num(json_t *o, const char *key, int64_t v)
     json_object_set_new(o, key, json_string(num));
 }
 
-/* operationMetrics as Delta names them for the operation. */
+/* operationMetrics as Delta names them for the operation. As in Delta, a
+ * deletion vector that grew counts as removed, added and updated (the
+ * result's num_dvs_added counts first vectors only). */
 static char *metrics_json(const dml_job *j, int64_t exec_ms)
 {
     const delta_dml_result *r = &j->res;
@@ -530,7 +532,7 @@ static char *metrics_json(const dml_job *j, int64_t exec_ms)
         set_num(m, "numTargetChangeFilesAdded", r->num_cdc_files);
         set_num(m, "numTargetBytesAdded", r->num_bytes_added);
         set_num(m, "numTargetBytesRemoved", r->num_bytes_removed);
-        set_num(m, "numTargetDeletionVectorsAdded", r->num_dvs_added);
+        set_num(m, "numTargetDeletionVectorsAdded", r->num_dvs_added + r->num_dvs_updated);
         set_num(m, "numTargetDeletionVectorsUpdated", r->num_dvs_updated);
         set_num(m, "numTargetDeletionVectorsRemoved", j->dvs_removed);
     } else {
@@ -544,7 +546,7 @@ static char *metrics_json(const dml_job *j, int64_t exec_ms)
         set_num(m, "numAddedChangeFiles", r->num_cdc_files);
         set_num(m, "numAddedBytes", r->num_bytes_added);
         set_num(m, "numRemovedBytes", r->num_bytes_removed);
-        set_num(m, "numDeletionVectorsAdded", r->num_dvs_added);
+        set_num(m, "numDeletionVectorsAdded", r->num_dvs_added + r->num_dvs_updated);
         set_num(m, "numDeletionVectorsUpdated", r->num_dvs_updated);
         set_num(m, "numDeletionVectorsRemoved", j->dvs_removed);
     }
