@@ -28,8 +28,10 @@
  *   - A target row is changed only where the condition is TRUE (not NULL).
  *   - MERGE clauses are tried in order within their kind; the first whose
  *     condition holds acts on the row. A target row matched by two or more
- *     source rows when a WHEN MATCHED clause would act on it is an error
- *     (DELTA_EINVAL naming the target file and row) and changes nothing.
+ *     source rows is an error (DELTA_EINVAL naming the target file and the
+ *     row's position) that changes nothing, unless the MERGE has no WHEN
+ *     MATCHED clause or only one unconditional WHEN MATCHED DELETE
+ *     (Delta's rule).
  *     Rows no clause acts on are kept exactly as they were.
  *   - Unchanged rows are preserved; only files holding a changed row are
  *     rewritten (partition pruning and statistics skipping on the

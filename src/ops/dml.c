@@ -252,7 +252,7 @@ int dml_probe(dml_job *j, const dlog_live_file *lf, const dml_decider *d, bool *
             break;
         if (!(rc = shape_rows(j, d->needed, b, &rows, &ridx)) &&
             !(rc = ensure_rows(j, rows->length)))
-            rc = d->decide(d->ctx, lf, rows, true, j->act, &upd);
+            rc = d->decide(d->ctx, lf, rows, ridx, true, j->act, &upd);
         for (int64_t r = 0; !rc && r < rows->length && !*changes; r++)
             *changes = j->act[r] != DML_KEEP;
         dvec_unref(upd);
@@ -368,7 +368,7 @@ int dml_apply(dml_job *j, const dlog_live_file *lf, const dml_decider *d)
             break;
         int64_t n = b->length;
         if ((rc = shape_rows(j, needed, b, &rows, &ridx)) || (rc = ensure_rows(j, n)) ||
-            (rc = d->decide(d->ctx, lf, rows, false, j->act, &upd)))
+            (rc = d->decide(d->ctx, lf, rows, ridx, false, j->act, &upd)))
             goto next;
         live += n;
         int64_t nkeep = 0, ndel = 0, nupd = 0;
@@ -425,6 +425,10 @@ int dml_apply(dml_job *j, const dlog_live_file *lf, const dml_decider *d)
     }
     if (s)
         s->free(s);
+    /* copy-on-write: the file's rows are closed into their own new files
+     * now, so memory holds one rewritten file at a time */
+    if (!rc && !j->dv_mode)
+        rc = dtab_writer_finish(j->data);
     if (!rc && (changed || !j->dv_mode)) {
         changed_file *c;
         rc = changed_add(j, lf, &c);
@@ -635,7 +639,7 @@ int dml_assign(const dtype *schema, expr *const *set, const expr_input *in, cons
         /* a generated column not assigned is computed again from the new
          * values by the writer */
         char *gen = set[i] ? NULL : dtab_generation_expression(&schema->fields[i]);
-        if (gen) {
+        if (gen || (!set[i] && !rows)) {
             delta_free(gen);
             rc = dtab_nulls(schema->fields[i].type, ns, &c);
         } else if (!(rc = dvec_new(&c, schema->fields[i].type))) {

@@ -53,9 +53,10 @@ typedef struct dml_decider {
      * target file's rows). act[i] receives each row's dml_act. When not
      * probing, *updated receives a new batch of the table schema holding
      * the new values of the UPDATE rows in row order (or stays NULL when
-     * there are none). When probing, columns not in `needed` are null. */
-    int (*decide)(void *ctx, const dlog_live_file *lf, const dvec *rows, bool probe,
-                  uint8_t *act, dvec **updated);
+     * there are none). When probing, columns not in `needed` are null.
+     * pos[i] is row i's position in the file (for messages). */
+    int (*decide)(void *ctx, const dlog_live_file *lf, const dvec *rows, const int64_t *pos,
+                  bool probe, uint8_t *act, dvec **updated);
     void *ctx;
     /* Per table column: read when probing (NULL: every column). */
     const bool *needed;
@@ -128,7 +129,8 @@ int dml_bind_assignments(const dlog_snapshot *snap, const char *text, const expr
 
 /* The new rows of an assignment: for the ns rows sel of `in` (whose
  * scope 0 or `rows` holds the current target values), a new batch of
- * `schema` whose column i is set[i] evaluated, or rows' column i; a
+ * `schema` whose column i is set[i] evaluated, or rows' column i (null
+ * when rows is NULL, as for inserts); a
  * generated column not assigned is null (the writer computes it from the
  * new values). */
 int dml_assign(const dtype *schema, expr *const *set, const expr_input *in, const dvec *rows,

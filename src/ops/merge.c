@@ -65,7 +65,6 @@ typedef struct merge_op {
     const char *talias, *salias;
     dtype *sschema;
     dvec *src;      /* every source row */
-    dvec *nulls;    /* a batch of the table schema, all null, as long as src */
     int64_t nsrc;
     expr *on;
     uint32_t nkeys;
@@ -104,24 +103,6 @@ static int load_source(merge_op *o, dstream *in)
         return delta_error_prefix(rc, "MERGE into %s: reading the source: ", o->uri);
     o->nsrc = o->src->length;
     return 0;
-}
-
-/* A batch of the table schema, all null, as long as the source (the
- * values INSERT does not assign). */
-static int make_nulls(merge_op *o)
-{
-    const dtype *st = o->snap->schema;
-    int rc = dbatch_new(&o->nulls, st);
-    if (rc)
-        return rc;
-    for (uint32_t i = 0; i < st->num_fields && !rc; i++) {
-        dvec_unref(o->nulls->children[i]);
-        o->nulls->children[i] = NULL;
-        rc = dtab_nulls(st->fields[i].type, o->nsrc, &o->nulls->children[i]);
-    }
-    if (!rc)
-        dvec_set_length(o->nulls, o->nsrc);
-    return rc;
 }
 
 /* Schema evolution: the source's top-level columns the table lacks,
@@ -709,8 +690,8 @@ static int merge_pieces(upd_piece *pc, size_t np, const dtype *schema, const uin
     return rc;
 }
 
-static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, bool probe, uint8_t *act,
-                  dvec **updated)
+static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const int64_t *pos,
+                  bool probe, uint8_t *act, dvec **updated)
 {
     merge_op *o = ctx;
     int64_t n = rows->length;
@@ -784,12 +765,11 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, bool pr
         for (int64_t r = 0; r < n; r++) {
             if (o->count[r] > 1) {
                 rc = delta_error_set(DELTA_EINVAL,
-                                     "MERGE into %s: %s: a target row (position %lld of the "
-                                     "batch) matched %lld source rows; each target row may "
-                                     "match at most one source row when a WHEN MATCHED clause "
-                                     "can change it (deduplicate the source or narrow the ON "
-                                     "condition)",
-                                     o->uri, lf->add.path, (long long)r,
+                                     "MERGE into %s: %s: the target row at position %lld "
+                                     "matched %lld source rows; each target row may match at "
+                                     "most one source row when a WHEN MATCHED clause can change "
+                                     "it (deduplicate the source or narrow the ON condition)",
+                                     o->uri, lf->add.path, (long long)pos[r],
                                      (long long)o->count[r]);
                 goto done;
             }
@@ -973,7 +953,7 @@ static int insert_unmatched(merge_op *o)
         for (int64_t from = 0; from < nh && !rc; from += 65536) {
             int64_t cnt = nh - from < 65536 ? nh - from : 65536;
             dvec *b = NULL;
-            rc = dml_assign(o->snap->schema, m->set, &in, o->nulls, hit + from, cnt, &b);
+            rc = dml_assign(o->snap->schema, m->set, &in, NULL, hit + from, cnt, &b);
             if (!rc)
                 rc = dml_insert(o->job, b);
             dvec_unref(b);
@@ -1047,7 +1027,6 @@ static void merge_op_clear(merge_op *o)
     if (o->has_pred)
         dtab_pred_clear(&o->pred);
     dvec_unref(o->src);
-    dvec_unref(o->nulls);
     dtype_unref(o->sschema);
 }
 
@@ -1123,8 +1102,6 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
         for (size_t p = 0; p < snap->metadata.num_partition_columns; p++)
             if (dstr_ieq(snap->metadata.partition_columns[p], st->fields[i].name))
                 o.partition[i] = true;
-    if ((rc = make_nulls(&o)))
-        goto cleanup;
     if (!(o.matched = delta_calloc((size_t)(o.nsrc ? o.nsrc : 1), 1))) {
         rc = DELTA_ENOMEM;
         goto cleanup;

@@ -42,10 +42,11 @@ typedef struct pred_op {
     bool partition_only;
 } pred_op;
 
-static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, bool probe, uint8_t *act,
-                  dvec **updated)
+static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const int64_t *pos,
+                  bool probe, uint8_t *act, dvec **updated)
 {
     (void)lf;
+    (void)pos;
     pred_op *o = ctx;
     int64_t n = rows->length;
     dml_act hit = o->set ? DML_UPDATE : DML_DELETE;
