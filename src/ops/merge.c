@@ -75,7 +75,9 @@ typedef struct merge_op {
     mclause *cl;
     size_t ncl;
     bool has_matched, has_nmbs, has_insert, delete_only_matched;
-    bool *needed;
+    bool *needed;   /* target columns the probe reads */
+    bool *on_tgt, *on_src; /* columns the ON condition names */
+    bool *use_src;  /* source columns WHEN MATCHED clauses name */
     bool *partition;
     dml_job *job;
     dtab_pred pred;
@@ -374,9 +376,17 @@ static int bind_clauses(merge_op *o, const delta_merge_options *mo)
         } else {
             o->has_nmbs = true;
         }
-        /* the target columns the probe needs */
+        /* the target columns the probe needs, the source columns pairs
+         * carry */
         if (m->cond && c->when != DELTA_WHEN_NOT_MATCHED)
             mark_columns(m->cond->root, 0, o->needed);
+        if (c->when == DELTA_WHEN_MATCHED) {
+            if (m->cond)
+                mark_columns(m->cond->root, 1, o->use_src);
+            for (uint32_t k = 0; m->set && k < st->num_fields; k++)
+                if (m->set[k])
+                    mark_columns(m->set[k]->root, 1, o->use_src);
+        }
     }
     o->delete_only_matched = matched_n == 1 && matched_conds == 0;
     for (size_t i = 0; i < o->ncl && o->delete_only_matched; i++)
@@ -599,6 +609,45 @@ static int pairs_add(pairs *p, uint32_t t, uint32_t s)
     return 0;
 }
 
+/* The rows sel[0..n) of `b` as a new batch of its type; only the columns
+ * `cols` marks (all when NULL) are copied, the others are nulls. */
+static int gather(const dvec *b, const uint32_t *sel, int64_t n, const bool *cols, dvec **out)
+{
+    if (!cols) {
+        int rc = dbatch_new(out, b->type);
+        if (!rc)
+            rc = dvec_append_take(*out, b, sel, n);
+        if (rc) {
+            dvec_unref(*out);
+            *out = NULL;
+        }
+        return rc;
+    }
+    dvec *g;
+    int rc = dbatch_new(&g, b->type);
+    for (uint32_t i = 0; !rc && i < b->type->num_fields; i++) {
+        dvec *c = NULL;
+        const dtype *t = b->type->fields[i].type;
+        if (!cols[i])
+            rc = dtab_nulls(t, n, &c);
+        else if (!(rc = dvec_new(&c, t)))
+            rc = dvec_append_take(c, b->children[i], sel, n);
+        if (rc) {
+            dvec_unref(c);
+            break;
+        }
+        dvec_unref(g->children[i]);
+        g->children[i] = c;
+    }
+    if (rc) {
+        dvec_unref(g);
+        return rc;
+    }
+    dvec_set_length(g, n);
+    *out = g;
+    return 0;
+}
+
 /* Checks a chunk of candidate pairs with the ON condition: for each
  * target row counts its matches and keeps the first source row; marks
  * matched source rows. Empties the chunk. */
@@ -607,13 +656,9 @@ static int check_pairs(merge_op *o, const dvec *rows, pairs *p)
     if (!p->n)
         return 0;
     dvec *tb = NULL, *sb = NULL;
-    int rc = dbatch_new(&tb, rows->type);
+    int rc = gather(rows, p->t, (int64_t)p->n, o->on_tgt, &tb);
     if (!rc)
-        rc = dvec_append_take(tb, rows, p->t, (int64_t)p->n);
-    if (!rc)
-        rc = dbatch_new(&sb, o->src->type);
-    if (!rc)
-        rc = dvec_append_take(sb, o->src, p->s, (int64_t)p->n);
+        rc = gather(o->src, p->s, (int64_t)p->n, o->on_src, &sb);
     uint32_t *sel = rc ? NULL : delta_malloc(p->n * sizeof *sel);
     if (!rc && !sel)
         rc = DELTA_ENOMEM;
@@ -748,14 +793,12 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
     for (int64_t r = 0; r < n && !rc; r++)
         if (o->count[r] > 0)
             rc = pairs_add(&p, (uint32_t)r, (uint32_t)o->first[r]);
-    if (!rc && p.n) {
-        rc = dbatch_new(&tb, rows->type);
+    /* clauses and new values need every target column (probing: those
+     * read) and the source columns the clauses name */
+    if (!rc && p.n && o->has_matched) {
+        rc = gather(rows, p.t, (int64_t)p.n, probe ? o->needed : NULL, &tb);
         if (!rc)
-            rc = dvec_append_take(tb, rows, p.t, (int64_t)p.n);
-        if (!rc)
-            rc = dbatch_new(&sb, o->src->type);
-        if (!rc)
-            rc = dvec_append_take(sb, o->src, p.s, (int64_t)p.n);
+            rc = gather(o->src, p.s, (int64_t)p.n, o->use_src, &sb);
     }
     if (rc)
         goto done;
@@ -1021,6 +1064,9 @@ static void merge_op_clear(merge_op *o)
     delta_free(o->next);
     delta_free(o->matched);
     delta_free(o->needed);
+    delta_free(o->on_tgt);
+    delta_free(o->on_src);
+    delta_free(o->use_src);
     delta_free(o->partition);
     delta_free(o->first);
     delta_free(o->count);
@@ -1111,7 +1157,17 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
     expr_scope both[2] = {{o.talias, st}, {o.salias, o.sschema}};
     if ((rc = bind_cond(&o, mo->on, "ON condition", both, 2, &o.on)))
         goto cleanup;
+    uint32_t nsf = o.sschema->num_fields;
+    o.on_tgt = delta_calloc(nf ? nf : 1, sizeof *o.on_tgt);
+    o.on_src = delta_calloc(nsf ? nsf : 1, sizeof *o.on_src);
+    o.use_src = delta_calloc(nsf ? nsf : 1, sizeof *o.use_src);
+    if (!o.on_tgt || !o.on_src || !o.use_src) {
+        rc = DELTA_ENOMEM;
+        goto cleanup;
+    }
     mark_columns(o.on->root, 0, o.needed);
+    mark_columns(o.on->root, 0, o.on_tgt);
+    mark_columns(o.on->root, 1, o.on_src);
     if ((rc = find_keys(&o, o.on->root)) || (rc = bind_clauses(&o, mo)) ||
         (rc = build_hash(&o)))
         goto cleanup;
