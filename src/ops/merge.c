@@ -16,8 +16,9 @@
  * rewritten; with WHEN NOT MATCHED BY SOURCE clauses every file is a
  * candidate. Pass 1 (probe) reads the candidates' join and condition
  * columns, marks the source rows that matched, finds the files that
- * change and refuses a target row matched by several source rows when a
- * WHEN MATCHED clause could act on it. Pass 2 rewrites those files; the
+ * change and refuses a target row matched by several source rows (unless
+ * the only WHEN MATCHED clause is an unconditional DELETE, or there is
+ * none). Pass 2 rewrites those files; the
  * source rows no target row matched then go through the WHEN NOT MATCHED
  * clauses.
  *
@@ -758,7 +759,7 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
     size_t npc = 0;
     if (!pcs)
         return DELTA_ENOMEM;
-    uint32_t *sel = NULL, *rest = NULL, *hit = NULL;
+    uint32_t *rest = NULL, *hit = NULL;
     int64_t mu = 0, md = 0, nu = 0, nd = 0;
 
     /* 1. candidate pairs, checked with the ON condition */
@@ -819,10 +820,9 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
         }
     }
 
-    sel = delta_malloc((size_t)(n ? n : 1) * sizeof *sel);
     rest = delta_malloc((size_t)(n ? n : 1) * sizeof *rest);
     hit = delta_malloc((size_t)(n ? n : 1) * sizeof *hit);
-    if (!sel || !rest || !hit) {
+    if (!rest || !hit) {
         rc = DELTA_ENOMEM;
         goto done;
     }
@@ -950,7 +950,6 @@ done:
     delta_free(p.s);
     dvec_unref(tb);
     dvec_unref(sb);
-    delta_free(sel);
     delta_free(rest);
     delta_free(hit);
     return rc;
