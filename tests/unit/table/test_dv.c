@@ -264,7 +264,7 @@ static void spark_same_bytes(const char *table, const char *uuid, const char *z8
     char path[1024];
     snprintf(path, sizeof path, "%s/extra/%s/deletion_vector_%s.bin", DELTA_SHARED_DIR, table,
              uuid);
-    uint8_t *spark;
+    uint8_t *spark = NULL;
     size_t len;
     assert_true(read_file(path, &spark, &len));
     assert_int_equal(len, 1 + 4 + (size_t)size + 4);
