@@ -3,8 +3,9 @@
 # temporary folder with the delta command - the four template tables,
 # generated data loaded and appended, history, time travel, schema
 # evolution, upserts (merge), row-level delete and update, revenue by
-# category, restore (when built), OPTIMIZE with Z-order - then a look under
-# the hood (storage, Parquet). Readable output; long steps show a spinner
+# category, restore, OPTIMIZE with Z-order, a VACUUM dry run - then a look
+# under the hood (storage, Parquet) and the lake's maintenance jobs and
+# health. Readable output; long steps show a spinner
 # with the elapsed time. Usage: scripts/demo.sh PATH/TO/delta
 set -euo pipefail
 delta=${1:-build/delta}
@@ -167,6 +168,14 @@ note "  before: $(files_read) of $(D describe-table orders --format json | sed -
 D optimize orders --z-order customer_id,total_amount --target-size 150000 | sed 's/^/   /'
 note "  after:  $(files_read) of $(D describe-table orders --format json | sed -n 's/.*"num_files":\([0-9]*\).*/\1/p') files, $(D read orders --where "$q" --format csv | count_rows) matching rows"
 D history orders --limit 1 | cut -c1-200
+
+step "Vacuum: what a dry run would delete"
+note "the 8 small files optimize replaced are still referenced by time travel for"
+note "delta.deletedFileRetentionDuration (default 7 days), so a normal dry run keeps them:"
+D vacuum orders --dry-run | tail -1 | sed 's/^/   /'
+note "with the retention forced to 0 hours (unsafe: older versions lose their files):"
+D vacuum orders --dry-run --retention-hours 0 --force-unsafe-retention | sed 's/^/   /' |
+    sed 's/-[0-9a-f-]*\.c000/-UUID.c000/' | tail -4
 
 step "The lake"
 D list-tables
