@@ -26,7 +26,12 @@ const cli_command cli_commands[] = {
      "takes a predicate over partition columns. --mode merge upserts: input rows\n"
      "matching a table row by --merge-condition (target.col / source.col) update it\n"
      "(--update assignments, else every column), the others are inserted; it is\n"
-     "'delta merge' with those two clauses.",
+     "'delta merge' with those two clauses.\n"
+     "\n"
+     "With delta.autoOptimize.autoCompact=true, each partition the write added\n"
+     "files to that then holds 50 or more small files is compacted in an\n"
+     "OPTIMIZE commit (auto true) right after the write's; it is reported on a\n"
+     "second line, and its failure is a warning, not the write's failure.",
      cmd_write},
     {"read",
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"

@@ -31,6 +31,7 @@
 #include "log/actions.h"
 #include "log/snapshot.h"
 #include "log/txn.h"
+#include "table/partition.h"
 #include "table/predicate.h"
 #include "table/props.h"
 #include "table/scan.h"
@@ -63,6 +64,8 @@ typedef struct opt {
     const delta_optimize_options *oo;
     size_t tasks;        /* groups rewritten at once (1: serially) */
     atomic_bool failed;  /* a group failed: the others not started yet are skipped */
+    dmap *only;          /* auto compaction: the partition keys to consider, or NULL */
+    size_t min_files;    /* auto compaction: small files a partition needs (0: 2) */
 } opt;
 
 /* One group's rewrite: its own writer (the writer is not thread-safe) and
@@ -169,17 +172,9 @@ static int selected(opt *o, const dlog_live_file *lf, bool *out)
 /* Puts a small file into its partition's group. */
 static int add_to_group(opt *o, const dlog_live_file *lf, dbuf *key)
 {
-    dbuf_reset(key);
-    const dlog_metadata *m = &o->snap->metadata;
-    for (size_t p = 0; p < m->num_partition_columns; p++) {
-        const char *v = dlog_map_get(&lf->add.partition_values, m->partition_columns[p], NULL);
-        if (v && *v)
-            dbuf_printf(key, "V%zu:%s", strlen(v), v);
-        else
-            dbuf_puts(key, "N");
-    }
-    if (key->err)
-        return key->err;
+    int krc = dtab_partition_key(&o->snap->metadata, &lf->add.partition_values, key);
+    if (krc)
+        return krc;
     void *gi;
     group *g;
     if (dmap_sget(o->by_key, dbuf_cstr(key), &gi)) {
@@ -214,6 +209,8 @@ static int add_to_group(opt *o, const dlog_live_file *lf, dbuf *key)
 
 static bool rewritten(const opt *o, const group *g)
 {
+    if (o->min_files)
+        return g->n >= o->min_files;
     return g->n >= 2 || (g->n == 1 && (g->has_dv || o->zorder));
 }
 
@@ -325,9 +322,10 @@ static int target_of(const dlog_snapshot *s, const delta_optimize_options *o, co
     return 0;
 }
 
-int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
-                     const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
-                     delta_optimize_result *out)
+static int optimize_impl(delta_store *table, const dlog_snapshot *snap,
+                         const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
+                         const char *const *keys, size_t nkeys, size_t min_files,
+                         delta_optimize_result *out)
 {
     delta_optimize_options defaults = DELTA_OPTIMIZE_OPTIONS_INIT;
     const delta_optimize_options *oo = opts ? opts : &defaults;
@@ -385,6 +383,14 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         rc = rc ? rc : DELTA_ENOMEM;
         goto cleanup;
     }
+    if (keys) {
+        o.min_files = min_files < 2 ? 2 : min_files;
+        if ((rc = dmap_new(&o.only, nkeys ? nkeys : 1)))
+            goto cleanup;
+        for (size_t i = 0; i < nkeys; i++)
+            if ((rc = dmap_sput(o.only, keys[i], (void *)1, NULL)))
+                goto cleanup;
+    }
     size_t it = 0;
     const dlog_live_file *lf;
     while (k < nall && dlog_snapshot_next_file(snap, &it, &lf))
@@ -396,6 +402,11 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         bool sel;
         if ((rc = selected(&o, all[i], &sel)))
             goto cleanup;
+        if (sel && o.only) {
+            if ((rc = dtab_partition_key(&snap->metadata, &all[i]->add.partition_values, &key)))
+                goto cleanup;
+            sel = dmap_sget(o.only, dbuf_cstr(&key), NULL);
+        }
         if (!sel)
             continue;
         res.total_considered_files++;
@@ -491,6 +502,8 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     char *za_text = dlog_json_text(za);
     json_decref(za);
     json_object_set_new(pj, "zOrderBy", json_string(za_text ? za_text : "[]"));
+    if (o.only) /* auto compaction, as Delta marks it */
+        json_object_set_new(pj, "auto", json_true());
     delta_free(za_text);
     delta_free(pa_text);
     params = dlog_json_text(pj);
@@ -568,6 +581,7 @@ cleanup:
         delta_free(o.groups[i].files);
     delta_free(o.groups);
     dmap_free(o.by_key);
+    dmap_free(o.only);
     expr_free(o.where);
     dops_zorder_free(o.zorder);
     delta_free(o.known);
@@ -576,6 +590,21 @@ cleanup:
     delta_free(metrics);
     dbuf_free(&key);
     return rc;
+}
+
+int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
+                     const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
+                     delta_optimize_result *out)
+{
+    return optimize_impl(table, snap, opts, tx_opts, NULL, 0, 0, out);
+}
+
+int dops_optimize_partitions(delta_store *table, const dlog_snapshot *snap,
+                             const char *const *keys, size_t nkeys, size_t min_files,
+                             const dlog_tx_opts *tx_opts, delta_optimize_result *out)
+{
+    return optimize_impl(table, snap, NULL, tx_opts, keys ? keys : (const char *const[]){""},
+                         keys ? nkeys : 0, min_files, out);
 }
 
 int dops_optimize(delta_store *table, const delta_optimize_options *opts,

@@ -31,6 +31,10 @@
  * When anything fails after data files were written they are deleted
  * (best effort; unreferenced files are also what VACUUM removes).
  *
+ * The public delta_table_write / delta_table_write_file are defined in
+ * ops/autocompact.c on dtab_table_write / dtab_table_write_file here, so
+ * auto compaction (an ops-layer OPTIMIZE) can follow the commit.
+ *
  * Partition folders: "col=value/" per partition column in order, the
  * column name and the value escaped as Hive/Spark do (%XX for control
  * characters, DEL and each of  " # % ' * / : = ? \ { [ ] ^), a null (or an empty string) as
@@ -60,6 +64,7 @@
 #include "log/txn.h"
 #include "parquet/record_writer.h"
 #include "table/conform.h"
+#include "table/partition.h"
 #include "table/partition.h"
 #include "table/props.h"
 #include "table/write.h"
@@ -1320,8 +1325,48 @@ static bool rw_match(void *ctx, const dlog_add *add)
     return hit || err; /* when in doubt, a conflict */
 }
 
+/* Records the distinct partition keys (dtab_partition_key) of the adds. */
+static int note_touched(const writer *w, const dlog_metadata *m, dtab_touched *out)
+{
+    dbuf key = DBUF_INIT;
+    dmap *seen = NULL;
+    int rc = dmap_new(&seen, 16);
+    for (size_t i = 0; !rc && i < w->nadds; i++) {
+        if ((rc = dtab_partition_key(m, &w->adds[i].u.add.partition_values, &key)))
+            break;
+        if (dmap_sget(seen, dbuf_cstr(&key), NULL))
+            continue;
+        char **n = delta_realloc(out->keys, (out->count + 1) * sizeof *n);
+        if (!n) {
+            rc = DELTA_ENOMEM;
+            break;
+        }
+        out->keys = n;
+        if (!(out->keys[out->count] = delta_strdup(dbuf_cstr(&key)))) {
+            rc = DELTA_ENOMEM;
+            break;
+        }
+        out->count++;
+        rc = dmap_sput(seen, out->keys[out->count - 1], (void *)1, NULL);
+    }
+    dmap_free(seen);
+    dbuf_free(&key);
+    return rc;
+}
+
+void dtab_touched_free(dtab_touched *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->count; i++)
+        delta_free(t->keys[i]);
+    delta_free(t->keys);
+    t->keys = NULL;
+    t->count = 0;
+}
+
 static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
-                    delta_write_result *res, bool reader_typed)
+                    delta_write_result *res, bool reader_typed, dtab_touched *touched)
 {
     (void)reader_typed;
     writer w;
@@ -1435,6 +1480,9 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
             removed_bytes += lf->add.size;
         }
     }
+    /* before staging takes the adds' payloads */
+    if (touched && (rc = note_touched(&w, &snap->metadata, touched)))
+        goto done;
     for (size_t i = 0; i < w.nadds; i++)
         if ((rc = dlog_tx_stage(tx, &w.adds[i])))
             goto done;
@@ -1694,14 +1742,15 @@ void dtab_writer_free(dtab_writer *d, bool delete_files)
 
 static int check_opts(const delta_write_options *o)
 {
-    if (o && o->version != DELTA_WRITE_OPTIONS_VERSION)
+    if (o && (o->version < 1 || o->version > DELTA_WRITE_OPTIONS_VERSION))
         return delta_error_set(DELTA_EINVAL, "delta_write_options: unknown version %u",
                                o->version);
     return 0;
 }
 
-DELTA_EXTERN int delta_table_write(delta_table *t, struct ArrowArrayStream *input,
-                                   const delta_write_options *opts, delta_write_result *result)
+int dtab_table_write(delta_table *t, struct ArrowArrayStream *input,
+                     const delta_write_options *opts, delta_write_result *result,
+                     dtab_touched *touched)
 {
     delta_write_options def = DELTA_WRITE_OPTIONS_INIT;
     if (result)
@@ -1715,12 +1764,12 @@ DELTA_EXTERN int delta_table_write(delta_table *t, struct ArrowArrayStream *inpu
     dstream *in;
     if ((rc = dstream_import(input, &in)))
         return rc;
-    return do_write(t, in, opts ? opts : &def, result, false);
+    return do_write(t, in, opts ? opts : &def, result, false, touched);
 }
 
-DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const char *format,
-                                        const delta_write_options *opts,
-                                        delta_write_result *result)
+int dtab_table_write_file(delta_table *t, const char *path, const char *format,
+                          const delta_write_options *opts, delta_write_result *result,
+                          dtab_touched *touched)
 {
     delta_write_options def = DELTA_WRITE_OPTIONS_INIT;
     if (result)
@@ -1768,7 +1817,7 @@ DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const 
     dlog_snapshot_free(snap);
     delta_store_free(ts);
     if (!rc)
-        rc = do_write(t, in, opts, result, fmt != DTAB_INPUT_PARQUET);
+        rc = do_write(t, in, opts, result, fmt != DTAB_INPUT_PARQUET, touched);
     delta_store_free(fs);
     return rc;
 }
