@@ -391,11 +391,15 @@ typedef struct delta_write_options {
      *  spark.databricks.delta.autoCompact.minNumFiles (0: 50, Delta's
      *  default; 1 counts as 2: a lone file is never rewritten). */
     int auto_compact_min_files;
+    /** Optimized writes (version 2; see delta.autoOptimize.optimizeWrite
+     *  at delta_table_write): bytes of rows held in memory before they
+     *  are spilled to a temporary file (0: 128 MiB). */
+    int64_t optimize_write_memory;
 } delta_write_options;
 
 #define DELTA_WRITE_OPTIONS_VERSION 2
 #define DELTA_WRITE_OPTIONS_INIT                                                               \
-    {DELTA_WRITE_OPTIONS_VERSION, DELTA_WRITE_APPEND, NULL, false, false, 0, 0, 0, 0}
+    {DELTA_WRITE_OPTIONS_VERSION, DELTA_WRITE_APPEND, NULL, false, false, 0, 0, 0, 0, 0}
 
 /** What a write did. */
 typedef struct delta_write_result {
@@ -438,6 +442,17 @@ typedef struct delta_write_result {
  * nullCount of the first delta.dataSkippingNumIndexedCols leaf columns,
  * strings cut to 32 characters). Memory is bounded by the open files, not
  * the input. When the commit fails, the data files written are deleted.
+ *
+ * Optimized writes: when the table (partitioned) has
+ * delta.autoOptimize.optimizeWrite true, rows are not written as they
+ * arrive (where a wide spread of partitions makes max_open_files close
+ * files early, leaving many small files) but grouped by partition first:
+ * held in memory up to optimize_write_memory bytes, beyond it spilled to
+ * temporary Parquet files under $TMPDIR (else /tmp, deleted at the end),
+ * then written partition by partition, so each partition gets
+ * ceil(its size / target) files. Rows keep their input order within a
+ * partition. Costs: the spilled rows are written and read once more, and
+ * no data file is written before the input ends.
  *
  * Auto compaction: when the table has delta.autoOptimize.autoCompact
  * true (or auto, or legacy) and the write committed, each partition the
