@@ -3,7 +3,8 @@
 # default threshold of small files) into a table with the property end
 # with one file per partition; the write that reaches the threshold says
 # so; the rows are those of the same writes into a table without it;
-# history shows the OPTIMIZE with auto true after the WRITE.
+# history shows the OPTIMIZE with auto true after the WRITE; a failed
+# compaction is a warning and the write stands.
 set -e
 . "$(dirname "$0")/lib.sh"
 L=$WORK/lake
@@ -43,4 +44,16 @@ expect 0 D history auto --limit 2 --format json
 contains "$OUT" '"operation":"OPTIMIZE"' "history: the compaction"
 contains "$OUT" '"auto":true' "history: auto parameter"
 contains "$OUT" '"operation":"WRITE"' "history: the write before it"
+
+# a compaction that fails is a warning: the write is committed, exit 0
+# (delta.targetFileSize edited into the log as a non-size: the writer
+# falls back to its default, OPTIMIZE refuses it)
+expect 0 D create bad --schema "$WORK/s.json" --partition-by cat \
+    --property delta.autoOptimize.autoCompact=true
+sed -i 's/"delta.autoOptimize.autoCompact":"true"/&,"delta.targetFileSize":"lots"/' \
+    "$L/bad/_delta_log/00000000000000000000.json"
+expect 0 D write bad --input "$WORK/in.json"
+contains "$OUT" "version 1: 2 rows" "the write is committed"
+contains "$ERR" "warning: auto compaction of" "the failure is a warning"
+contains "$ERR" "delta.targetFileSize" "the warning names the cause"
 finish

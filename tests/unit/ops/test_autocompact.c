@@ -83,7 +83,6 @@ static delta_write_result append(const char *dir, int64_t id, const char *const 
     wo.auto_compact_min_files = min_files;
     delta_write_result r;
     assert_int_equal(delta_table_write(tb, &s, &wo, &r), 0);
-    assert_int_equal(r.auto_compact_error, 0);
     delta_table_free(tb);
     dtype_unref(t);
     return r;
@@ -144,6 +143,7 @@ static void test_compacts_at_threshold(void **state)
     int64_t want = 0;
     for (int64_t w = 1; w <= 4; w++) {
         delta_write_result r = append(dir, w, cats, 3, 5);
+        assert_int_equal(r.auto_compact_error, 0);
         assert_int_equal(r.version, w);
         assert_int_equal(r.auto_compact_version, -1); /* 4 files: below 5 */
         for (int i = 0; i < 3; i++)
@@ -208,12 +208,55 @@ static void test_defaults_and_off(void **state)
     tmpdir_remove(off);
 }
 
+/* A compaction that fails leaves the write committed and says why: here
+ * the table's delta.targetFileSize is not a size (edited into the log),
+ * which the writer ignores (its default applies) and OPTIMIZE refuses. */
+static void test_failure_keeps_the_write(void **state)
+{
+    (void)state;
+    char *dir = make_table(true);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/_delta_log/%020d.json", dir, 0);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, fp);
+    text[n] = 0;
+    fclose(fp);
+    const char *from = "\"delta.autoOptimize.autoCompact\":\"true\"";
+    char *at = strstr(text, from);
+    assert_non_null(at);
+    char edited[1 << 16];
+    snprintf(edited, sizeof edited, "%.*s%s,\"delta.targetFileSize\":\"lots\"%s", (int)(at - text),
+             text, from, at + strlen(from));
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(edited, fp);
+    fclose(fp);
+
+    const char *a[] = {"a"};
+    /* refused before anything is looked at, so also when nothing is due */
+    assert_int_equal(append(dir, 1, a, 1, 2).auto_compact_error, DELTA_EINVAL);
+    delta_write_result r = append(dir, 2, a, 1, 2);
+    assert_int_equal(r.version, 2);
+    assert_int_equal(r.num_rows, 1);
+    assert_int_equal(r.auto_compact_version, -1);
+    assert_int_equal(r.auto_compact_error, DELTA_EINVAL);
+    assert_non_null(strstr(delta_error_last(), "auto compaction"));
+    assert_non_null(strstr(delta_error_last(), "delta.targetFileSize"));
+    int64_t sum;
+    assert_int_equal(live_files(dir, "a", &sum), 2);
+    assert_int_equal(sum, 10 + 20 + 2 * 1000000);
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compacts_at_threshold),
         cmocka_unit_test(test_only_touched_partitions),
         cmocka_unit_test(test_defaults_and_off),
+        cmocka_unit_test(test_failure_keeps_the_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
