@@ -54,6 +54,14 @@
  * and mergedFiles (num and size of the files rewritten), numOutputCubes
  * (partitions Z-ordered), and numSpilledRuns (sorted runs spilled).
  *
+ * Parallelism: with max_concurrent_tasks N > 1, partitions (bin-packing
+ * and Z-order alike) are read and rewritten by N worker threads, each
+ * partition by one thread; the files written are collected and committed
+ * once, sorted by path, so the commit does not depend on which thread
+ * finished first. A failure in one partition stops the partitions not
+ * yet started, deletes every file written and commits nothing. A single
+ * partition is never split across threads.
+ *
  * Concurrency: the commit records the files it rewrote as read, not a
  * predicate, so it commits over concurrent appends (their files are simply
  * not part of this optimize) and fails with DELTA_ECONFLICT only when a
@@ -96,10 +104,18 @@ typedef struct delta_optimize_options {
     /** Folder under which the Z-order sort makes its temporary folder of
      *  spill files; NULL: $TMPDIR, else /tmp. */
     const char *spill_dir;
+    /** Partitions rewritten at once (version 2): 0 or 1 rewrites them one
+     *  after the other; N > 1 rewrites up to N partitions in parallel on
+     *  N worker threads, each with its own file writer (with Z-order the
+     *  sort budget zorder_memory is shared out between them, so memory
+     *  stays bounded by it). The commit is the same as the serial run's:
+     *  the same files removed, the adds in path order, the same rows and
+     *  number of files. More than 256 is DELTA_EINVAL. */
+    int max_concurrent_tasks;
 } delta_optimize_options;
 
-#define DELTA_OPTIMIZE_OPTIONS_VERSION 1
-#define DELTA_OPTIMIZE_OPTIONS_INIT {DELTA_OPTIMIZE_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, NULL}
+#define DELTA_OPTIMIZE_OPTIONS_VERSION 2
+#define DELTA_OPTIMIZE_OPTIONS_INIT {DELTA_OPTIMIZE_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, NULL, 1}
 
 /** What an optimize did. */
 typedef struct delta_optimize_result {

@@ -385,11 +385,21 @@ typedef struct delta_write_options {
      *  more partitions are active the least recently used file is closed
      *  (0: 32). */
     int max_open_files;
+    /** Auto compaction (version 2; see delta.autoOptimize.autoCompact at
+     *  delta_table_write): the number of small files a partition must
+     *  hold for the write to compact it, as Delta's session setting
+     *  spark.databricks.delta.autoCompact.minNumFiles (0: 50, Delta's
+     *  default; 1 counts as 2: a lone file is never rewritten). */
+    int auto_compact_min_files;
+    /** Optimized writes (version 2; see delta.autoOptimize.optimizeWrite
+     *  at delta_table_write): bytes of rows held in memory before they
+     *  are spilled to a temporary file (0: 128 MiB). */
+    int64_t optimize_write_memory;
 } delta_write_options;
 
-#define DELTA_WRITE_OPTIONS_VERSION 1
+#define DELTA_WRITE_OPTIONS_VERSION 2
 #define DELTA_WRITE_OPTIONS_INIT                                                               \
-    {DELTA_WRITE_OPTIONS_VERSION, DELTA_WRITE_APPEND, NULL, false, false, 0, 0, 0}
+    {DELTA_WRITE_OPTIONS_VERSION, DELTA_WRITE_APPEND, NULL, false, false, 0, 0, 0, 0, 0}
 
 /** What a write did. */
 typedef struct delta_write_result {
@@ -399,6 +409,16 @@ typedef struct delta_write_result {
     int64_t num_bytes;         /**< bytes of the files added */
     int64_t num_removed_files; /**< files removed (overwrite) */
     bool schema_changed;       /**< the commit changed the schema */
+    /** Auto compaction after the write (see delta_table_write): the
+     *  OPTIMIZE commit it made, or -1 when it did not run or found
+     *  nothing to compact. */
+    int64_t auto_compact_version;
+    int64_t auto_compact_files_removed; /**< small files it rewrote */
+    int64_t auto_compact_files_added;   /**< files it wrote */
+    /** 0, or the error code of a failed auto compaction (the write is
+     *  committed all the same and delta_table_write returns 0; the
+     *  message is delta_error_last() until the next failing call). */
+    int auto_compact_error;
 } delta_write_result;
 
 /**
@@ -422,6 +442,28 @@ typedef struct delta_write_result {
  * nullCount of the first delta.dataSkippingNumIndexedCols leaf columns,
  * strings cut to 32 characters). Memory is bounded by the open files, not
  * the input. When the commit fails, the data files written are deleted.
+ *
+ * Optimized writes: when the table (partitioned) has
+ * delta.autoOptimize.optimizeWrite true, rows are not written as they
+ * arrive (where a wide spread of partitions makes max_open_files close
+ * files early, leaving many small files) but grouped by partition first:
+ * held in memory up to optimize_write_memory bytes, beyond it spilled to
+ * temporary Parquet files under $TMPDIR (else /tmp, deleted at the end),
+ * then written partition by partition, so each partition gets
+ * ceil(its size / target) files. Rows keep their input order within a
+ * partition. Costs: the spilled rows are written and read once more, and
+ * no data file is written before the input ends.
+ *
+ * Auto compaction: when the table has delta.autoOptimize.autoCompact
+ * true (or auto, or legacy) and the write committed, each partition the
+ * write added files to that now holds at least auto_compact_min_files
+ * (default 50) files smaller than the target (delta.targetFileSize, else
+ * 128 MiB) is compacted as delta_table_optimize bin-packs it - only those
+ * partitions - in an OPTIMIZE commit of its own after the write's, with
+ * operationParameters auto true. result->auto_compact_* say what it did.
+ * Its failure (a conflict, storage) does not undo or fail the write: the
+ * write's commit stands, the function returns 0 and
+ * result->auto_compact_error holds the code.
  *
  * @param input   consumed (released) in every case
  * @param result  optional

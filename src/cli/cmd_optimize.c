@@ -1,11 +1,13 @@
 /*
  * delta optimize TABLE [--where PARTITION_PREDICATE] [--z-order COL,COL...]
- *                [--target-size BYTES] [--sort-memory BYTES] [--format table|json]
+ *                [--target-size BYTES] [--sort-memory BYTES] [--max-concurrent-tasks N]
+ *                [--format table|json]
  *
  * On the public API (delta/optimize.h): bin-packing of each partition's
  * small files into files near the target size, or with --z-order a
  * rewrite of every file of each partition with its rows in Z-order over
- * the columns, as one OPTIMIZE commit. Prints what was rewritten (files
+ * the columns, as one OPTIMIZE commit. --max-concurrent-tasks N rewrites
+ * up to N partitions at once on worker threads (same commit as serial). Prints what was rewritten (files
  * and bytes removed and added, the partitions, the version), or that
  * nothing needed it; --format json prints the same figures as one JSON
  * object. A --where naming a column that is not a partition column, or a
@@ -30,6 +32,7 @@ int cmd_optimize(const cli_global *g, int argc, char **argv)
                                    {"target-size", CLI_VALUE},
                                    {"z-order", CLI_VALUE},
                                    {"sort-memory", CLI_VALUE},
+                                   {"max-concurrent-tasks", CLI_VALUE},
                                    {"format", CLI_VALUE}};
     const char *cmd = "optimize";
     cli_args a;
@@ -59,6 +62,17 @@ int cmd_optimize(const cli_global *g, int argc, char **argv)
             return EXIT_USAGE;
         }
         *size_dst[i] = v;
+    }
+    const char *mct = cli_get(&a, "max-concurrent-tasks");
+    if (mct) {
+        int64_t n;
+        if (cli_parse_positive(cmd, "--max-concurrent-tasks", mct, &n))
+            return EXIT_USAGE;
+        if (n > 256) {
+            fprintf(stderr, "delta %s: --max-concurrent-tasks: at most 256, got %s\n", cmd, mct);
+            return EXIT_USAGE;
+        }
+        oo.max_concurrent_tasks = (int)n;
     }
     /* --z-order a,b,c: names split at commas, blanks around them dropped */
     const char *zo = cli_get(&a, "z-order");

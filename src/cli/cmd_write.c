@@ -290,6 +290,13 @@ int cmd_write(const cli_global *g, int argc, char **argv)
         if (wo.mode == DELTA_WRITE_OVERWRITE)
             printf(", %" PRId64 " files removed", r.num_removed_files);
         printf("\n");
+        if (r.auto_compact_version >= 0)
+            printf("auto compaction: version %" PRId64 ": %" PRId64
+                   " small files rewritten into %" PRId64 " files\n",
+                   r.auto_compact_version, r.auto_compact_files_removed,
+                   r.auto_compact_files_added);
+        else if (r.auto_compact_error)
+            fprintf(stderr, "delta %s: warning: %s\n", cmd, delta_error_last());
     }
     delta_table_free(t);
     free(loc);

@@ -26,7 +26,16 @@ const cli_command cli_commands[] = {
      "takes a predicate over partition columns. --mode merge upserts: input rows\n"
      "matching a table row by --merge-condition (target.col / source.col) update it\n"
      "(--update assignments, else every column), the others are inserted; it is\n"
-     "'delta merge' with those two clauses.",
+     "'delta merge' with those two clauses.\n"
+     "\n"
+     "With delta.autoOptimize.optimizeWrite=true (partitioned tables) rows are\n"
+     "grouped by partition first (held in memory up to 128 MiB, beyond it spilled\n"
+     "to temporary files under $TMPDIR), so each partition gets files near the\n"
+     "target instead of many small ones.\n"
+     "With delta.autoOptimize.autoCompact=true, each partition the write added\n"
+     "files to that then holds 50 or more small files is compacted in an\n"
+     "OPTIMIZE commit (auto true) right after the write's; it is reported on a\n"
+     "second line, and its failure is a warning, not the write's failure.",
      cmd_write},
     {"read",
      "delta read TABLE [--version N | --timestamp TS] [--columns a,b] [--where EXPR]\n"
@@ -97,7 +106,8 @@ const cli_command cli_commands[] = {
      "Newest first; commits cleaned up from the log are not shown.", cmd_history},
     {"optimize",
      "delta optimize TABLE [--where PARTITION_PREDICATE] [--z-order COL,COL,...]\n"
-     "               [--target-size BYTES] [--sort-memory BYTES] [--format table|json]",
+     "               [--target-size BYTES] [--sort-memory BYTES] [--max-concurrent-tasks N]\n"
+     "               [--format table|json]",
      "compact small files into files near the target size, optionally in Z-order",
      "Within each partition, files smaller than the target (--target-size, else\n"
      "delta.targetFileSize, else 128 MiB) are read with their deletion vectors\n"
@@ -107,6 +117,11 @@ const cli_command cli_commands[] = {
      "rows do not change. --where takes a predicate on partition columns only.\n"
      "Concurrent appends do not make it fail; a concurrent commit removing a\n"
      "file it rewrites does (the table is left as it was).\n"
+     "\n"
+     "--max-concurrent-tasks N rewrites up to N partitions at once on N threads\n"
+     "(default 1: one after the other), bin-packing and Z-order alike (the\n"
+     "--sort-memory budget is shared out between them). A partition is never\n"
+     "split; the commit is the one the serial run makes (adds in path order).\n"
      "\n"
      "--z-order x,y rewrites every file of each selected partition (big ones\n"
      "too) with its rows sorted by a Morton (bit-interleaved) key over the\n"

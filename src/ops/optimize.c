@@ -31,13 +31,18 @@
 #include "log/actions.h"
 #include "log/snapshot.h"
 #include "log/txn.h"
+#include "table/partition.h"
 #include "table/predicate.h"
 #include "table/props.h"
 #include "table/scan.h"
 #include "table/write.h"
 #include "ops/zorder.h"
+#include "core/threadpool.h"
+
+#include <stdatomic.h>
 
 #define DEFAULT_TARGET_SIZE ((int64_t)128 << 20)
+#define MAX_CONCURRENT_TASKS 256
 
 typedef struct group {
     const dlog_live_file **files; /* the small files, path order */
@@ -56,7 +61,21 @@ typedef struct opt {
     size_t ngroups, cap_groups;
     dmap *by_key; /* partition key -> group index + 1 */
     dops_zorder *zorder; /* Z-order: every file of a partition is rewritten */
+    const delta_optimize_options *oo;
+    size_t tasks;        /* groups rewritten at once (1: serially) */
+    atomic_bool failed;  /* a group failed: the others not started yet are skipped */
+    dmap *only;          /* auto compaction: the partition keys to consider, or NULL */
+    size_t min_files;    /* auto compaction: small files a partition needs (0: 2) */
 } opt;
+
+/* One group's rewrite: its own writer (the writer is not thread-safe) and
+ * Z-order sort state, its figures, so groups can run on worker threads. */
+typedef struct job {
+    opt *o;
+    const group *g;
+    dtab_writer *w;
+    int64_t rows, spilled;
+} job;
 
 static int cmp_files(const void *a, const void *b)
 {
@@ -153,17 +172,9 @@ static int selected(opt *o, const dlog_live_file *lf, bool *out)
 /* Puts a small file into its partition's group. */
 static int add_to_group(opt *o, const dlog_live_file *lf, dbuf *key)
 {
-    dbuf_reset(key);
-    const dlog_metadata *m = &o->snap->metadata;
-    for (size_t p = 0; p < m->num_partition_columns; p++) {
-        const char *v = dlog_map_get(&lf->add.partition_values, m->partition_columns[p], NULL);
-        if (v && *v)
-            dbuf_printf(key, "V%zu:%s", strlen(v), v);
-        else
-            dbuf_puts(key, "N");
-    }
-    if (key->err)
-        return key->err;
+    int krc = dtab_partition_key(&o->snap->metadata, &lf->add.partition_values, key);
+    if (krc)
+        return krc;
     void *gi;
     group *g;
     if (dmap_sget(o->by_key, dbuf_cstr(key), &gi)) {
@@ -198,15 +209,17 @@ static int add_to_group(opt *o, const dlog_live_file *lf, dbuf *key)
 
 static bool rewritten(const opt *o, const group *g)
 {
+    if (o->min_files)
+        return g->n >= o->min_files;
     return g->n >= 2 || (g->n == 1 && (g->has_dv || o->zorder));
 }
 
 /* Reads one group's files and writes their rows. */
-static int rewrite_group(opt *o, dtab_writer *w, const group *g, int64_t *rows,
+static int rewrite_group(opt *o, dops_zorder *z, dtab_writer *w, const group *g, int64_t *rows,
                          int64_t *spilled)
 {
-    if (o->zorder)
-        return dops_zorder_rewrite(o->zorder, w, g->files, g->n, &g->files[0]->add.partition_values,
+    if (z)
+        return dops_zorder_rewrite(z, w, g->files, g->n, &g->files[0]->add.partition_values,
                                    rows, spilled);
     dtab_scan_opts so = DTAB_SCAN_OPTS_INIT;
     so.files = g->files;
@@ -227,6 +240,63 @@ static int rewrite_group(opt *o, dtab_writer *w, const group *g, int64_t *rows,
         s->free(s);
     if (!rc)
         rc = dtab_writer_finish(w);
+    return rc;
+}
+
+/* Rewrites one group (a dpool task, or called directly when serial). The
+ * Z-order state is the group's own (it keeps the partition's ranges),
+ * with the sort budget shared out between the tasks running at once. */
+static int run_job(void *arg)
+{
+    job *j = arg;
+    opt *o = j->o;
+    if (atomic_load(&o->failed))
+        return 0; /* the first failure is what is reported */
+    dops_zorder *z = NULL;
+    int rc = dtab_writer_new(&j->w, o->store, o->snap, o->target);
+    if (!rc && o->zorder) {
+        int64_t mem = o->oo->zorder_memory > 0 ? o->oo->zorder_memory : DOPS_ZORDER_DEFAULT_MEMORY;
+        mem /= (int64_t)o->tasks;
+        rc = dops_zorder_new(&z, o->snap, o->oo->zorder_by, o->oo->num_zorder_by,
+                             mem > 0 ? mem : 1, o->oo->spill_dir, o->uri);
+    }
+    if (!rc)
+        rc = rewrite_group(o, z, j->w, j->g, &j->rows, &j->spilled);
+    dops_zorder_free(z);
+    if (rc) {
+        atomic_store(&o->failed, true);
+        rc = delta_error_prefix(rc, "optimize of %s: ", o->uri);
+    }
+    return rc;
+}
+
+static int cmp_adds(const void *a, const void *b)
+{
+    const dlog_action *x = *(const dlog_action *const *)a;
+    const dlog_action *y = *(const dlog_action *const *)b;
+    return strcmp(x->u.add.path, y->u.add.path);
+}
+
+/* Runs the jobs, on o->tasks worker threads when more than one. */
+static int run_jobs(opt *o, job *jobs, size_t njobs)
+{
+    if (o->tasks <= 1) {
+        for (size_t i = 0; i < njobs; i++) {
+            int rc = run_job(&jobs[i]);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    dpool *pool = NULL;
+    int rc = dpool_new(&pool, o->tasks, njobs);
+    for (size_t i = 0; !rc && i < njobs; i++)
+        rc = dpool_submit(pool, run_job, &jobs[i]);
+    if (pool) {
+        int wrc = dpool_wait(pool);
+        rc = rc ? rc : wrc;
+    }
+    dpool_free(pool);
     return rc;
 }
 
@@ -252,9 +322,10 @@ static int target_of(const dlog_snapshot *s, const delta_optimize_options *o, co
     return 0;
 }
 
-int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
-                     const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
-                     delta_optimize_result *out)
+static int optimize_impl(delta_store *table, const dlog_snapshot *snap,
+                         const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
+                         const char *const *keys, size_t nkeys, size_t min_files,
+                         delta_optimize_result *out)
 {
     delta_optimize_options defaults = DELTA_OPTIMIZE_OPTIONS_INIT;
     const delta_optimize_options *oo = opts ? opts : &defaults;
@@ -273,9 +344,23 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         return delta_error_set(DELTA_EINVAL, "optimize options: unknown version %u", oo->version);
     if (!snap->schema)
         return delta_error_set(DELTA_EINVAL, "optimize of %s: the table has no schema", o.uri);
+    o.oo = oo;
+    o.tasks = 1;
+    atomic_init(&o.failed, false);
+    if (oo->version >= 2) {
+        if (oo->max_concurrent_tasks < 0 || oo->max_concurrent_tasks > MAX_CONCURRENT_TASKS)
+            return delta_error_set(DELTA_EINVAL,
+                                   "optimize of %s: max_concurrent_tasks %d is not between 0 "
+                                   "and %d",
+                                   o.uri, oo->max_concurrent_tasks, MAX_CONCURRENT_TASKS);
+        if (oo->max_concurrent_tasks > 1)
+            o.tasks = (size_t)oo->max_concurrent_tasks;
+    }
 
     const dlog_live_file **all = NULL;
-    dtab_writer *w = NULL;
+    job *jobs = NULL;
+    size_t njobs_made = 0;
+    dlog_action **adds = NULL;
     dlog_tx *tx = NULL;
     char *params = NULL, *metrics = NULL;
     dbuf key = DBUF_INIT;
@@ -298,6 +383,14 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         rc = rc ? rc : DELTA_ENOMEM;
         goto cleanup;
     }
+    if (keys) {
+        o.min_files = min_files < 2 ? 2 : min_files;
+        if ((rc = dmap_new(&o.only, nkeys ? nkeys : 1)))
+            goto cleanup;
+        for (size_t i = 0; i < nkeys; i++)
+            if ((rc = dmap_sput(o.only, keys[i], (void *)1, NULL)))
+                goto cleanup;
+    }
     size_t it = 0;
     const dlog_live_file *lf;
     while (k < nall && dlog_snapshot_next_file(snap, &it, &lf))
@@ -309,6 +402,11 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         bool sel;
         if ((rc = selected(&o, all[i], &sel)))
             goto cleanup;
+        if (sel && o.only) {
+            if ((rc = dtab_partition_key(&snap->metadata, &all[i]->add.partition_values, &key)))
+                goto cleanup;
+            sel = dmap_sget(o.only, dbuf_cstr(&key), NULL);
+        }
         if (!sel)
             continue;
         res.total_considered_files++;
@@ -323,34 +421,35 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
         if (!rewritten(&o, &o.groups[i]))
             res.total_files_skipped += (int64_t)o.groups[i].n;
 
-    /* read and write */
-    bool any = false;
+    /* read and write: one job per group rewritten */
+    size_t njobs = 0;
     for (size_t i = 0; i < o.ngroups; i++)
-        any = any || rewritten(&o, &o.groups[i]);
-    if (!any)
+        njobs += rewritten(&o, &o.groups[i]) ? 1 : 0;
+    if (!njobs)
         goto cleanup;
-    if ((rc = dtab_writer_new(&w, table, snap, o.target))) {
-        rc = delta_error_prefix(rc, "optimize of %s: ", o.uri);
+    jobs = delta_calloc(njobs, sizeof *jobs);
+    if (!jobs) {
+        rc = DELTA_ENOMEM;
         goto cleanup;
     }
-    for (size_t i = 0; i < o.ngroups; i++) {
-        const group *g = &o.groups[i];
-        if (!rewritten(&o, g))
-            continue;
-        if ((rc = rewrite_group(&o, w, g, &res.num_rows, &res.zorder_runs_spilled))) {
-            rc = delta_error_prefix(rc, "optimize of %s: ", o.uri);
-            goto cleanup;
-        }
+    for (size_t i = 0, n = 0; i < o.ngroups; i++)
+        if (rewritten(&o, &o.groups[i]))
+            jobs[n++] = (job){&o, &o.groups[i], NULL, 0, 0};
+    njobs_made = njobs;
+    o.tasks = o.tasks > njobs ? njobs : o.tasks;
+    if ((rc = run_jobs(&o, jobs, njobs)))
+        goto cleanup;
+    for (size_t i = 0; i < njobs; i++) {
+        res.num_rows += jobs[i].rows;
+        res.zorder_runs_spilled += jobs[i].spilled;
         res.partitions_optimized++;
     }
 
     /* the commit */
     if ((rc = dlog_tx_begin(&tx, table, snap, tx_opts)))
         goto cleanup;
-    for (size_t i = 0; i < o.ngroups; i++) {
-        const group *g = &o.groups[i];
-        if (!rewritten(&o, g))
-            continue;
+    for (size_t i = 0; i < njobs; i++) {
+        const group *g = jobs[i].g;
         for (size_t j = 0; j < g->n; j++) {
             if ((rc = dlog_tx_remove_file(tx, g->files[j], false)))
                 goto cleanup;
@@ -359,18 +458,35 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
             res.num_dvs_removed += g->files[j]->add.has_dv ? 1 : 0;
         }
     }
-    size_t nadds;
-    dlog_action *adds = dtab_writer_adds(w, &nadds);
+    /* the adds of every job, in path order whatever order the jobs ran in */
+    size_t nadds = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        size_t n;
+        dtab_writer_adds(jobs[i].w, &n);
+        nadds += n;
+    }
+    adds = delta_calloc(nadds ? nadds : 1, sizeof *adds);
+    if (!adds) {
+        rc = DELTA_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0, k2 = 0; i < njobs; i++) {
+        size_t n;
+        dlog_action *a = dtab_writer_adds(jobs[i].w, &n);
+        for (size_t j = 0; j < n; j++)
+            adds[k2++] = &a[j];
+    }
+    qsort(adds, nadds, sizeof *adds, cmp_adds);
     for (size_t i = 0; i < nadds; i++) {
-        int64_t size = adds[i].u.add.size;
+        int64_t size = adds[i]->u.add.size;
         res.num_files_added++;
         res.num_added_bytes += size;
         if (i == 0 || size < res.min_file_size)
             res.min_file_size = size;
         if (size > res.max_file_size)
             res.max_file_size = size;
-        adds[i].u.add.data_change = false;
-        if ((rc = dlog_tx_stage(tx, &adds[i])))
+        adds[i]->u.add.data_change = false;
+        if ((rc = dlog_tx_stage(tx, adds[i])))
             goto cleanup;
     }
     json_t *pj = json_object();
@@ -386,6 +502,8 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
     char *za_text = dlog_json_text(za);
     json_decref(za);
     json_object_set_new(pj, "zOrderBy", json_string(za_text ? za_text : "[]"));
+    if (o.only) /* auto compaction, as Delta marks it */
+        json_object_set_new(pj, "auto", json_true());
     delta_free(za_text);
     delta_free(pa_text);
     params = dlog_json_text(pj);
@@ -446,19 +564,24 @@ cleanup:
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", delta_error_last());
         dlog_tx_free(tx);
-        dtab_writer_free(w, true);
+        for (size_t i = 0; i < njobs_made; i++)
+            dtab_writer_free(jobs[i].w, true);
         delta_error_set(rc, "%s", msg);
         res.version = -1;
     } else {
         dlog_tx_free(tx);
-        dtab_writer_free(w, !committed && w);
+        for (size_t i = 0; i < njobs_made; i++)
+            dtab_writer_free(jobs[i].w, !committed);
     }
+    delta_free(jobs);
+    delta_free(adds);
     if (out)
         *out = res;
     for (size_t i = 0; i < o.ngroups; i++)
         delta_free(o.groups[i].files);
     delta_free(o.groups);
     dmap_free(o.by_key);
+    dmap_free(o.only);
     expr_free(o.where);
     dops_zorder_free(o.zorder);
     delta_free(o.known);
@@ -467,6 +590,21 @@ cleanup:
     delta_free(metrics);
     dbuf_free(&key);
     return rc;
+}
+
+int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
+                     const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
+                     delta_optimize_result *out)
+{
+    return optimize_impl(table, snap, opts, tx_opts, NULL, 0, 0, out);
+}
+
+int dops_optimize_partitions(delta_store *table, const dlog_snapshot *snap,
+                             const char *const *keys, size_t nkeys, size_t min_files,
+                             const dlog_tx_opts *tx_opts, delta_optimize_result *out)
+{
+    return optimize_impl(table, snap, NULL, tx_opts, keys ? keys : (const char *const[]){""},
+                         keys ? nkeys : 0, min_files, out);
 }
 
 int dops_optimize(delta_store *table, const delta_optimize_options *opts,

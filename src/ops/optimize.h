@@ -40,4 +40,14 @@ int dops_optimize_at(delta_store *table, const dlog_snapshot *snap,
                      const delta_optimize_options *opts, const dlog_tx_opts *tx_opts,
                      delta_optimize_result *out);
 
+/* Auto compaction's optimize on snap: bin-packing (default options: the
+ * table's target) of only the partitions whose dtab_partition_key
+ * (table/partition.h) is one of keys, and of those only the ones holding
+ * at least min_files (at least 2) files below the target; the commit's
+ * operationParameters have "auto": true, as Delta's auto compaction
+ * writes. */
+int dops_optimize_partitions(delta_store *table, const dlog_snapshot *snap,
+                             const char *const *keys, size_t nkeys, size_t min_files,
+                             const dlog_tx_opts *tx_opts, delta_optimize_result *out);
+
 #endif

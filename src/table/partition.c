@@ -142,3 +142,16 @@ int dtab_partition_append(dvec *v, const char *column, const char *text)
     }
     return rc;
 }
+
+int dtab_partition_key(const dlog_metadata *m, const dlog_map *pv, dbuf *out)
+{
+    dbuf_reset(out);
+    for (size_t p = 0; p < m->num_partition_columns; p++) {
+        const char *v = dlog_map_get(pv, m->partition_columns[p], NULL);
+        if (v && *v)
+            dbuf_printf(out, "V%zu:%s", strlen(v), v);
+        else
+            dbuf_puts(out, "N");
+    }
+    return out->err;
+}

@@ -31,6 +31,8 @@
 #include <stdbool.h>
 
 #include "columnar/vector.h"
+#include "core/buf.h"
+#include "log/actions.h"
 
 #define DTAB_HIVE_NULL "__HIVE_DEFAULT_PARTITION__"
 
@@ -38,6 +40,13 @@
  * Errors: DELTA_EINVAL / DELTA_ERANGE naming `column` and the text,
  * DELTA_EUNSUPPORTED for a type partition values cannot have. */
 int dtab_partition_append(dvec *v, const char *column, const char *text);
+
+/* The key of a partition: out is reset to one "V<len>:<text>" (or "N"
+ * for a missing, null or empty value) per partition column of `m`, in
+ * order, so files of the same partition have the same key. Used to group
+ * files by partition (OPTIMIZE) and to name the partitions a write
+ * touched (auto compaction). Returns out's sticky error. */
+int dtab_partition_key(const dlog_metadata *m, const dlog_map *pv, dbuf *out);
 
 /* Whether a partition value string means null. */
 bool dtab_partition_is_null(const char *text);

@@ -31,6 +31,10 @@
  * When anything fails after data files were written they are deleted
  * (best effort; unreferenced files are also what VACUUM removes).
  *
+ * The public delta_table_write / delta_table_write_file are defined in
+ * ops/autocompact.c on dtab_table_write / dtab_table_write_file here, so
+ * auto compaction (an ops-layer OPTIMIZE) can follow the commit.
+ *
  * Partition folders: "col=value/" per partition column in order, the
  * column name and the value escaped as Hive/Spark do (%XX for control
  * characters, DEL and each of  " # % ' * / : = ? \ { [ ] ^), a null (or an empty string) as
@@ -43,8 +47,11 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "columnar/arrow.h"
@@ -58,6 +65,7 @@
 #include "log/schema.h"
 #include "log/snapshot.h"
 #include "log/txn.h"
+#include "parquet/record_reader.h"
 #include "parquet/record_writer.h"
 #include "table/conform.h"
 #include "table/partition.h"
@@ -70,6 +78,8 @@
 /* Encoded bytes all open files may hold in unfinished row groups together;
  * above it the largest is written out as a (smaller) row group. */
 #define OPEN_FILES_MEMORY_BUDGET ((uint64_t)128 << 20)
+/* Optimized writes: rows held in memory before a run is spilled. */
+#define DEFAULT_SHUFFLE_MEMORY ((int64_t)128 << 20)
 
 char *dtab_generation_expression(const dfield *f)
 {
@@ -361,6 +371,14 @@ typedef struct writer {
     /* a change data writer: files under _change_data/, one more column */
     bool cdc;
     const char *change_type; /* of the batch being written */
+    /* optimized writes (delta.autoOptimize.optimizeWrite): rows are held
+     * per partition and spilled in runs, then written partition by
+     * partition at the end */
+    bool shuffle, draining;
+    int64_t shuffle_budget, held_bytes;
+    char *spill_dir;
+    delta_store *spill;
+    size_t nruns;
 } writer;
 
 static void pfile_free(pfile *p, size_t npart)
@@ -376,10 +394,22 @@ static void pfile_free(pfile *p, size_t npart)
     delta_free(p);
 }
 
+/* Optimized writes: a partition's rows in a spill run (row group `rg`
+ * of run file `run`). */
+typedef struct segment {
+    size_t run;
+    uint32_t rg;
+} segment;
+
 /* Stats objects are kept per open file in a side map keyed like `open`. */
 typedef struct pentry {
     pfile *file;
     dtab_stats *stats;
+    /* optimized writes: batches held, then the spilled segments before them */
+    dvec **held;
+    size_t nheld, cap_held;
+    segment *segs;
+    size_t nsegs;
 } pentry;
 
 static int add_done_key(writer *w, const char *key)
@@ -544,9 +574,13 @@ static int enforce_memory_budget(writer *w)
     }
 }
 
+static int hold_rows(writer *w, pentry *e, const dvec *batch);
+
 /* Writes rows of a data batch (already only the rows of this partition). */
 static int write_rows(writer *w, pentry *e, const dvec *batch)
 {
+    if (w->shuffle && !w->draining)
+        return hold_rows(w, e, batch);
     pfile *p = e->file;
     int64_t off = 0, n = batch->length;
     int rc = 0;
@@ -1004,6 +1038,216 @@ static int write_batch(writer *w, const dvec *in)
     return rc;
 }
 
+/* ---- optimized writes --------------------------------------------------------
+ *
+ * With delta.autoOptimize.optimizeWrite (partitioned tables), write_rows
+ * does not write: each partition's batches are held (referenced) in its
+ * entry. When the held rows reach shuffle_budget bytes, they are spilled
+ * as one run: a Parquet file in a temporary folder (under $TMPDIR, else
+ * /tmp) holding every partition's rows as one row group each, partition
+ * after partition. At the end (drain_shuffle) partitions are written one
+ * at a time, in folder order: each partition's row groups of every run in
+ * run order, then its held rows, through the ordinary write path, and its
+ * file is closed before the next partition starts. So the rows of a
+ * partition keep their input order, one data file is open at a time
+ * (max_open_files never closes a file early) and a partition of S bytes
+ * ends in ceil(S / target) files, however the input interleaves
+ * partitions. Memory: the budget plus one open file. */
+
+static int64_t vec_bytes(const dvec *v)
+{
+    int64_t n = v->length / 8 + 1 + v->data_len;
+    if (v->offsets)
+        n += (v->length + 1) * 4;
+    n += v->length * (int64_t)dtype_byte_width(v->type);
+    for (uint32_t i = 0; i < v->num_children; i++)
+        n += vec_bytes(v->children[i]);
+    return n;
+}
+
+static void run_key(size_t run, char *out, size_t cap)
+{
+    snprintf(out, cap, "run-%06zu.parquet", run);
+}
+
+static int spill_open(writer *w)
+{
+    if (w->spill)
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    dbuf path = DBUF_INIT;
+    dbuf_printf(&path, "%s/delta-optimize-write-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (path.err)
+        return path.err;
+    w->spill_dir = dbuf_detach(&path, NULL);
+    if (!w->spill_dir)
+        return DELTA_ENOMEM;
+    if (!mkdtemp(w->spill_dir)) {
+        int rc = delta_error_set(DELTA_EIO, "optimized write: cannot make a spill folder %s: %s",
+                                 w->spill_dir, strerror(errno));
+        delta_free(w->spill_dir);
+        w->spill_dir = NULL;
+        return rc;
+    }
+    return delta_store_open(&w->spill, w->spill_dir);
+}
+
+static void spill_free(writer *w)
+{
+    if (w->spill) {
+        for (size_t i = 0; i < w->nruns; i++) {
+            char key[64];
+            run_key(i, key, sizeof key);
+            delta_store_delete(w->spill, key);
+        }
+        delta_store_free(w->spill);
+        w->spill = NULL;
+    }
+    if (w->spill_dir)
+        rmdir(w->spill_dir);
+    delta_free(w->spill_dir);
+    w->spill_dir = NULL;
+}
+
+static void drop_held(pentry *e)
+{
+    for (size_t i = 0; i < e->nheld; i++)
+        dvec_unref(e->held[i]);
+    e->nheld = 0;
+}
+
+/* Writes every held batch to the next run file, one row group a
+ * partition, and forgets them. */
+static int spill_run(writer *w)
+{
+    int rc = spill_open(w);
+    if (rc)
+        return rc;
+    char key[64];
+    run_key(w->nruns, key, sizeof key);
+    pq_writer_options po = PQ_WRITER_OPTIONS_INIT;
+    po.codec = PQ_CODEC_SNAPPY;
+    po.write_page_index = false;
+    /* row groups end only at partition boundaries (pq_writer_flush) */
+    po.row_group_size_rows = UINT64_MAX / 2;
+    po.row_group_size_bytes = UINT64_MAX / 2;
+    pq_writer *pw = NULL;
+    rc = pq_writer_open(&pw, w->spill, key, 0, w->data_schema, &po);
+    uint32_t rg = 0;
+    size_t it = 0;
+    const void *k;
+    size_t kl;
+    void *v;
+    while (!rc && dmap_next(w->open, &it, &k, &kl, &v)) {
+        pentry *e = v;
+        if (!e->nheld)
+            continue;
+        for (size_t i = 0; !rc && i < e->nheld; i++)
+            rc = pq_writer_write(pw, e->held[i]);
+        if (!rc)
+            rc = pq_writer_flush(pw);
+        if (rc)
+            break;
+        segment *n = delta_realloc(e->segs, (e->nsegs + 1) * sizeof *n);
+        if (!n) {
+            rc = DELTA_ENOMEM;
+            break;
+        }
+        e->segs = n;
+        e->segs[e->nsegs++] = (segment){w->nruns, rg++};
+        drop_held(e);
+    }
+    if (!rc)
+        rc = pq_writer_close(pw);
+    pq_writer_free(pw);
+    w->nruns++; /* also a failed one: its file is deleted at the end */
+    if (rc)
+        return delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill_dir, key);
+    w->held_bytes = 0;
+    return 0;
+}
+
+static int hold_rows(writer *w, pentry *e, const dvec *batch)
+{
+    if (!batch->length)
+        return 0;
+    if (e->nheld == e->cap_held) {
+        size_t cap = e->cap_held ? e->cap_held * 2 : 8;
+        dvec **n = delta_realloc(e->held, cap * sizeof *n);
+        if (!n)
+            return DELTA_ENOMEM;
+        e->held = n;
+        e->cap_held = cap;
+    }
+    e->held[e->nheld++] = dvec_ref((dvec *)batch);
+    w->held_bytes += vec_bytes(batch);
+    return w->held_bytes >= w->shuffle_budget ? spill_run(w) : 0;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    const pentry *x = *(const pentry *const *)a;
+    const pentry *y = *(const pentry *const *)b;
+    return strcmp(x->file->dir, y->file->dir);
+}
+
+/* Writes the partitions one after the other (see above). */
+static int drain_shuffle(writer *w)
+{
+    size_t n = 0, it = 0;
+    const void *k;
+    size_t kl;
+    void *v;
+    pentry **all = delta_calloc(dmap_count(w->open) + 1, sizeof *all);
+    if (!all)
+        return DELTA_ENOMEM;
+    while (dmap_next(w->open, &it, &k, &kl, &v))
+        all[n++] = v;
+    qsort(all, n, sizeof *all, cmp_entries);
+    w->draining = true;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        pentry *e = all[i];
+        for (size_t sgi = 0; !rc && sgi < e->nsegs; sgi++) {
+            char key[64];
+            run_key(e->segs[sgi].run, key, sizeof key);
+            pq_reader *r = NULL;
+            dstream *s = NULL;
+            rc = pq_reader_open(&r, w->spill, key, NULL);
+            if (!rc)
+                rc = pq_reader_stream_row_groups(r, e->segs[sgi].rg, 1, &s);
+            while (!rc) {
+                dvec *b = NULL;
+                rc = s->next(s, &b);
+                if (rc || !b)
+                    break;
+                rc = write_rows(w, e, b);
+                dvec_unref(b);
+            }
+            if (s)
+                s->free(s);
+            pq_reader_free(r);
+            if (rc)
+                rc = delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill_dir,
+                                        key);
+        }
+        for (size_t h = 0; !rc && h < e->nheld; h++)
+            rc = write_rows(w, e, e->held[h]);
+        drop_held(e);
+        if (!rc && e->file->w) {
+            rc = finish_file(w, e);
+            pq_writer_free(e->file->w);
+            e->file->w = NULL;
+            w->nopen--;
+        }
+    }
+    w->draining = false;
+    w->held_bytes = 0;
+    delta_free(all);
+    spill_free(w);
+    return rc;
+}
+
 static void writer_free(writer *w, bool delete_files)
 {
     if (w->open) {
@@ -1015,6 +1259,9 @@ static void writer_free(writer *w, bool delete_files)
             pentry *e = v;
             dtab_stats_free(e->stats);
             pfile_free(e->file, w->npart);
+            drop_held(e);
+            delta_free(e->held);
+            delta_free(e->segs);
             delta_free(e);
         }
         dmap_free(w->open);
@@ -1047,6 +1294,7 @@ static void writer_free(writer *w, bool delete_files)
     dtype_unref(w->data_schema);
     dtype_unref(w->schema);
     dbuf_free(&w->tmp);
+    spill_free(w);
 }
 
 static int finish_all(writer *w)
@@ -1055,7 +1303,7 @@ static int finish_all(writer *w)
     const void *k;
     size_t kl;
     void *v;
-    int rc = 0;
+    int rc = w->shuffle ? drain_shuffle(w) : 0;
     while (!rc && dmap_next(w->open, &it, &k, &kl, &v)) {
         pentry *e = v;
         if (e->file->w) {
@@ -1320,8 +1568,48 @@ static bool rw_match(void *ctx, const dlog_add *add)
     return hit || err; /* when in doubt, a conflict */
 }
 
+/* Records the distinct partition keys (dtab_partition_key) of the adds. */
+static int note_touched(const writer *w, const dlog_metadata *m, dtab_touched *out)
+{
+    dbuf key = DBUF_INIT;
+    dmap *seen = NULL;
+    int rc = dmap_new(&seen, 16);
+    for (size_t i = 0; !rc && i < w->nadds; i++) {
+        if ((rc = dtab_partition_key(m, &w->adds[i].u.add.partition_values, &key)))
+            break;
+        if (dmap_sget(seen, dbuf_cstr(&key), NULL))
+            continue;
+        char **n = delta_realloc(out->keys, (out->count + 1) * sizeof *n);
+        if (!n) {
+            rc = DELTA_ENOMEM;
+            break;
+        }
+        out->keys = n;
+        if (!(out->keys[out->count] = delta_strdup(dbuf_cstr(&key)))) {
+            rc = DELTA_ENOMEM;
+            break;
+        }
+        out->count++;
+        rc = dmap_sput(seen, out->keys[out->count - 1], (void *)1, NULL);
+    }
+    dmap_free(seen);
+    dbuf_free(&key);
+    return rc;
+}
+
+void dtab_touched_free(dtab_touched *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->count; i++)
+        delta_free(t->keys[i]);
+    delta_free(t->keys);
+    t->keys = NULL;
+    t->count = 0;
+}
+
 static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
-                    delta_write_result *res, bool reader_typed)
+                    delta_write_result *res, bool reader_typed, dtab_touched *touched)
 {
     (void)reader_typed;
     writer w;
@@ -1380,6 +1668,12 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
     target = NULL;
     if ((rc = writer_setup(&w, o, &snap->metadata)))
         goto done;
+    /* optimized writes: delta_table_write only (not OPTIMIZE's or DML's rewrites) */
+    const char *ow =
+        dlog_map_get(&snap->metadata.configuration, "delta.autoOptimize.optimizeWrite", NULL);
+    w.shuffle = w.npart > 0 && ow && !strcasecmp(ow, "true");
+    w.shuffle_budget = o->version >= 2 && o->optimize_write_memory > 0 ? o->optimize_write_memory
+                                                                       : DEFAULT_SHUFFLE_MEMORY;
 
     /* 3-4. stream the rows */
     for (;;) {
@@ -1435,6 +1729,9 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
             removed_bytes += lf->add.size;
         }
     }
+    /* before staging takes the adds' payloads */
+    if (touched && (rc = note_touched(&w, &snap->metadata, touched)))
+        goto done;
     for (size_t i = 0; i < w.nadds; i++)
         if ((rc = dlog_tx_stage(tx, &w.adds[i])))
             goto done;
@@ -1694,14 +1991,15 @@ void dtab_writer_free(dtab_writer *d, bool delete_files)
 
 static int check_opts(const delta_write_options *o)
 {
-    if (o && o->version != DELTA_WRITE_OPTIONS_VERSION)
+    if (o && (o->version < 1 || o->version > DELTA_WRITE_OPTIONS_VERSION))
         return delta_error_set(DELTA_EINVAL, "delta_write_options: unknown version %u",
                                o->version);
     return 0;
 }
 
-DELTA_EXTERN int delta_table_write(delta_table *t, struct ArrowArrayStream *input,
-                                   const delta_write_options *opts, delta_write_result *result)
+int dtab_table_write(delta_table *t, struct ArrowArrayStream *input,
+                     const delta_write_options *opts, delta_write_result *result,
+                     dtab_touched *touched)
 {
     delta_write_options def = DELTA_WRITE_OPTIONS_INIT;
     if (result)
@@ -1715,12 +2013,12 @@ DELTA_EXTERN int delta_table_write(delta_table *t, struct ArrowArrayStream *inpu
     dstream *in;
     if ((rc = dstream_import(input, &in)))
         return rc;
-    return do_write(t, in, opts ? opts : &def, result, false);
+    return do_write(t, in, opts ? opts : &def, result, false, touched);
 }
 
-DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const char *format,
-                                        const delta_write_options *opts,
-                                        delta_write_result *result)
+int dtab_table_write_file(delta_table *t, const char *path, const char *format,
+                          const delta_write_options *opts, delta_write_result *result,
+                          dtab_touched *touched)
 {
     delta_write_options def = DELTA_WRITE_OPTIONS_INIT;
     if (result)
@@ -1768,7 +2066,7 @@ DELTA_EXTERN int delta_table_write_file(delta_table *t, const char *path, const 
     dlog_snapshot_free(snap);
     delta_store_free(ts);
     if (!rc)
-        rc = do_write(t, in, opts, result, fmt != DTAB_INPUT_PARQUET);
+        rc = do_write(t, in, opts, result, fmt != DTAB_INPUT_PARQUET, touched);
     delta_store_free(fs);
     return rc;
 }

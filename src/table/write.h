@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <delta/storage.h>
+#include <delta/table.h>
 
 #include "columnar/vector.h"
 #include "log/actions.h"
@@ -50,6 +51,29 @@ void dtab_stats_free(dtab_stats *s);
 int dtab_stats_update(dtab_stats *s, const dvec *batch);
 /* Appends the stats JSON object text, then starts over for the next file. */
 int dtab_stats_json(dtab_stats *s, dbuf *out);
+
+/* ---- writing rows (write.c) ------------------------------------------------ */
+
+/* The partitions a write added files to: their dtab_partition_key texts,
+ * distinct, in the order first written. */
+typedef struct dtab_touched {
+    char **keys;
+    size_t count;
+} dtab_touched;
+void dtab_touched_free(dtab_touched *t);
+
+/* delta_table_write / delta_table_write_file without what follows the
+ * commit (auto compaction, in the ops layer, which defines the public
+ * functions on these). touched (may be NULL; the caller frees it with
+ * dtab_touched_free, also after a failure) receives the partitions the
+ * commit added files to. */
+struct ArrowArrayStream;
+int dtab_table_write(delta_table *t, struct ArrowArrayStream *input,
+                     const delta_write_options *opts, delta_write_result *result,
+                     dtab_touched *touched);
+int dtab_table_write_file(delta_table *t, const char *path, const char *format,
+                          const delta_write_options *opts, delta_write_result *result,
+                          dtab_touched *touched);
 
 /* ---- rewriting rows (write.c) ---------------------------------------------- */
 
