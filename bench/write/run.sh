@@ -8,9 +8,10 @@
 #           time-ordered rows, 18 columns incl. a nested address struct and
 #           decimals
 #   ours:   delta create T --template transactions (generated columns,
-#           statistics), then `delta write T --input FILE` (whole process:
-#           read, checks, partitioning, Parquet encode + snappy, stats, the
-#           commit)
+#           statistics, delta.autoOptimize.optimizeWrite), then `delta write
+#           T --input FILE` (whole process: read, checks, partitioning,
+#           Parquet encode + snappy, stats, the commit); then the same into
+#           a table with optimizeWrite off ("plain")
 #   DuckDB: COPY (SELECT * FROM read_parquet(FILE)) TO DIR (FORMAT parquet,
 #           PARTITION_BY (year, month, day)), threads=1 (the statement only)
 #   peak memory: whole process (/usr/bin/time %M); DuckDB's includes Node.js.
@@ -48,10 +49,17 @@ duck_out="$data/write-duckdb"
 rm -rf "$lake" "$duck_out"
 "$delta_bin" --lake "$lake" create tx --template transactions >/dev/null
 
-# ours: process wall time
+# ours: process wall time (the template sets delta.autoOptimize.optimizeWrite:
+# rows are grouped by partition before writing, spilling past 128 MiB)
 out=$( { peak_rss "$delta_bin" --lake "$lake" write tx --input "$src" 3>&2 2>/dev/null >"$data/ours.out"; } 2>&1 )
 ours_t=${out% *}; ours_rss=${out#* }
 echo "ours:   $(cat "$data/ours.out")"
+# the same write without optimized writes (one open file per partition)
+"$delta_bin" --lake "$lake" create plain --template transactions \
+    --property delta.autoOptimize.optimizeWrite=false >/dev/null
+out=$( { peak_rss "$delta_bin" --lake "$lake" write plain --input "$src" 3>&2 2>/dev/null >"$data/plain.out"; } 2>&1 )
+plain_t=${out% *}; plain_rss=${out#* }
+echo "plain:  $(cat "$data/plain.out")"
 
 node_base=$( { peak_rss node "$d/duckdb_run.mjs" --threads 1 "SELECT 1" 3>&2 2>/dev/null >/dev/null; } 2>&1 )
 out=$( { peak_rss node "$d/duckdb_run.mjs" --threads 1 \
@@ -68,8 +76,10 @@ printf '%-8s %8.2f s %12.0f rows/s %9d KiB peak %5d files %12d bytes\n' \
     ours "$ours_t" "$(awk -v n="$rows" -v t="$ours_t" 'BEGIN{print n/t}')" "$ours_rss" "$ours_files" "$ours_bytes"
 printf '%-8s %8.2f s %12.0f rows/s %9d KiB peak %5d files %12d bytes  (node alone: %s KiB)\n' \
     duckdb "$duck_t" "$(awk -v n="$rows" -v t="$duck_t" 'BEGIN{print n/t}')" "$duck_rss" "$duck_files" "$duck_bytes" "${node_base#* }"
-awk -v a="$ours_t" -v b="$duck_t" \
-    'BEGIN{printf "write: ours/duckdb time ratio %.2f (below 1 = faster)\n", a/b}'
+printf '%-8s %8.2f s %12.0f rows/s %9d KiB peak  (optimizeWrite off)\n' \
+    plain "$plain_t" "$(awk -v n="$rows" -v t="$plain_t" 'BEGIN{print n/t}')" "$plain_rss"
+awk -v a="$ours_t" -v p="$plain_t" -v b="$duck_t" \
+    'BEGIN{printf "write: ours/duckdb time ratio %.2f, without optimizeWrite %.2f (below 1 = faster)\n", a/b, p/b}'
 # the table reads back with every row
 n=$("$delta_bin" --lake "$lake" list-tables --format json | grep -o '"records":[0-9]*' | head -1 | cut -d: -f2)
 echo "records in the table (statistics): $n"
