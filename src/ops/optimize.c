@@ -138,35 +138,10 @@ static int selected(opt *o, const dlog_live_file *lf, bool *out)
     *out = true;
     if (!o->where)
         return 0;
-    const dtype *st = o->snap->schema;
-    const char **vals = delta_calloc(st->num_fields ? st->num_fields : 1, sizeof *vals);
-    if (!vals)
-        return DELTA_ENOMEM;
-    for (uint32_t i = 0; i < st->num_fields; i++) {
-        if (!o->known[i])
-            continue;
-        /* the partitionValues key as the metadata spells the column */
-        for (size_t p = 0; p < o->snap->metadata.num_partition_columns; p++) {
-            const char *pc = o->snap->metadata.partition_columns[p];
-            if (dstr_ieq(pc, st->fields[i].name))
-                vals[i] = dlog_map_get(&lf->add.partition_values, pc, NULL);
-        }
-        if (vals[i] && !*vals[i])
-            vals[i] = NULL;
-    }
-    dvec *row = NULL;
-    int rc = expr_partition_row(st, vals, o->known, &row);
-    delta_free(vals);
+    int rc = dtab_partition_pred_true(o->where->root, o->snap, o->known, lf, out);
     if (rc)
         return delta_error_prefix(rc, "optimize of %s: %s: ", o->uri, lf->add.path);
-    const dvec *bs[1] = {row};
-    expr_input in = {bs, 1, 1};
-    uint32_t sel[1];
-    int64_t ns = 0;
-    rc = expr_select(o->where->root, &in, NULL, 0, sel, &ns);
-    dvec_unref(row);
-    *out = ns == 1;
-    return rc;
+    return 0;
 }
 
 /* Puts a small file into its partition's group. */

@@ -234,7 +234,18 @@ int dops_predicate_op(delta_store *table, const dlog_snapshot *snap, const char 
             }
         }
         if (o.partition_only) {
-            touched[ntouched++] = all[i];
+            /* every row of the file shares its partition values: the
+             * predicate evaluated on them decides for the whole file */
+            bool all_rows = true;
+            if (o.where && (rc = dtab_partition_pred_true(o.where->root, snap, o.partition,
+                                                          all[i], &all_rows))) {
+                rc = delta_error_prefix(rc, "%s of %s: %s: ", op, o.uri, all[i]->add.path);
+                break;
+            }
+            if (all_rows)
+                touched[ntouched++] = all[i];
+            else
+                skipped++;
             continue;
         }
         bool changes;

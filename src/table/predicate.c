@@ -380,3 +380,38 @@ int dtab_pred_file(const dtab_pred *p, const dlog_live_file *lf, dtab_verdict *o
     dvec_unref(prow);
     return 0;
 }
+
+int dtab_partition_pred_true(const expr_node *pred, const dlog_snapshot *snap,
+                             const bool *partition, const dlog_live_file *lf, bool *out)
+{
+    *out = false;
+    const dtype *st = snap->schema;
+    const char **vals = delta_calloc(st->num_fields ? st->num_fields : 1, sizeof *vals);
+    if (!vals)
+        return DELTA_ENOMEM;
+    for (uint32_t i = 0; i < st->num_fields; i++) {
+        if (!partition[i])
+            continue;
+        /* the partitionValues key as the metadata spells the column */
+        for (size_t p = 0; p < snap->metadata.num_partition_columns; p++) {
+            const char *pc = snap->metadata.partition_columns[p];
+            if (dstr_ieq(pc, st->fields[i].name))
+                vals[i] = dlog_map_get(&lf->add.partition_values, pc, NULL);
+        }
+        if (vals[i] && !*vals[i])
+            vals[i] = NULL;
+    }
+    dvec *row = NULL;
+    int rc = expr_partition_row(st, vals, partition, &row);
+    delta_free(vals);
+    if (rc)
+        return rc;
+    const dvec *bs[1] = {row};
+    expr_input in = {bs, 1, 1};
+    uint32_t sel[1];
+    int64_t ns = 0;
+    rc = expr_select(pred, &in, NULL, 0, sel, &ns);
+    dvec_unref(row);
+    *out = !rc && ns == 1;
+    return rc;
+}

@@ -76,6 +76,14 @@ typedef enum dtab_verdict {
  * the column). Stats that do not parse are not an error (unknown). */
 int dtab_pred_file(const dtab_pred *p, const dlog_live_file *lf, dtab_verdict *out);
 
+/* Whether `pred` (bound to snap's schema; it names partition columns
+ * only) is TRUE for the partition values of file lf: every row of the
+ * file then satisfies it. partition[i] says whether column i is a
+ * partition column. A partition value that is not a value of its column
+ * is DELTA_ECORRUPT; evaluation errors (overflow) are returned. */
+int dtab_partition_pred_true(const expr_node *pred, const dlog_snapshot *snap,
+                             const bool *partition, const dlog_live_file *lf, bool *out);
+
 /* The statistics decision alone, for a file with this stats JSON (NULL =
  * none) and partition row (NULL = none; a 1-row batch of the read schema
  * holding the partition values). Exposed for tests. */

@@ -297,5 +297,12 @@ unchanged "refusals"
 expect 0 D delete "$t" --where "id < 0"
 contains "$OUT" "changed nothing" "empty delete"
 unchanged "empty delete"
+# predicates that name no column, or only partition columns, decide each
+# whole file exactly (never by "may match")
+for p in "1 = 0" "current_date() < DATE '2000-01-01'" "NULL" "cat = 'zz'" "cat IS NULL AND 1 = 2"; do
+    expect 0 D delete "$t" --where "$p"
+    contains "$OUT" "changed nothing" "delete --where $p"
+done
+unchanged "deletes matching nothing"
 
 finish
