@@ -88,8 +88,10 @@ typedef struct delta_dml_result {
 } delta_dml_result;
 
 /**
- * Deletes the rows where `where` is TRUE (NULL or "" deletes every row:
- * the files are removed without being read).
+ * Deletes the rows where `where` is TRUE (NULL or "" deletes every row).
+ * A predicate on partition columns only (or none) removes whole files,
+ * decided by their partition values; their rows are read only to count
+ * them when statistics lack numRecords, or for the change data feed.
  *
  * @return 0 (out->version -1 when no row matched); DELTA_EINVAL for a
  *         predicate that does not parse, names an unknown column or is not

@@ -94,15 +94,15 @@ typedef struct delta_optimize_options {
     /** Target file size in bytes; <= 0: delta.targetFileSize, else
      *  128 MiB. */
     int64_t target_size;
-    /** Z-order columns (top-level column names; see "Z-order" above), or
-     *  NULL / none for bin-packing. */
+    /** Z-order columns (version 2; top-level column names; see "Z-order"
+     *  above), or NULL / none for bin-packing. */
     const char *const *zorder_by;
     size_t num_zorder_by;
-    /** Memory budget of the Z-order sort in bytes (the rows held before a
+    /** Memory budget of the Z-order sort in bytes (version 2; the rows held before a
      *  sorted run is spilled to a temporary file); <= 0: 256 MiB. */
     int64_t zorder_memory;
     /** Folder under which the Z-order sort makes its temporary folder of
-     *  spill files; NULL: $TMPDIR, else /tmp. */
+     *  spill files (version 2); NULL: $TMPDIR, else /tmp. */
     const char *spill_dir;
     /** Partitions rewritten at once (version 2): 0 or 1 rewrites them one
      *  after the other; N > 1 rewrites up to N partitions in parallel on

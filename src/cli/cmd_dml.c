@@ -64,6 +64,9 @@ static int finish(const char *cmd, const char *op, const char *loc, int rc,
 {
     if (rc) {
         cli_report(cmd, rc);
+        /* a predicate, assignment or clause refused, or a column, table or
+         * source that does not exist, is a usage error; a conflict or a
+         * failing read or write is a failure */
         return rc == DELTA_EINVAL || rc == DELTA_ETYPE || rc == DELTA_ENOTFOUND
                    ? EXIT_USAGE
                    : EXIT_FAILURE_RUNTIME;

@@ -132,8 +132,11 @@ int cmd_optimize(const cli_global *g, int argc, char **argv)
                r.min_file_size, r.max_file_size, r.num_rows, r.num_dvs_removed,
                r.partitions_optimized, r.total_considered_files, r.total_files_skipped,
                r.total_files);
-        for (size_t i = 0; i < nz; i++)
-            printf("%s\"%s\"", i ? "," : "", zcols[i]);
+        for (size_t i = 0; i < nz; i++) {
+            if (i)
+                putchar(',');
+            cli_json_string(stdout, zcols[i]);
+        }
         printf("],\"zorder_runs_spilled\":%" PRId64 "}\n", r.zorder_runs_spilled);
     } else if (r.version < 0) {
         printf("nothing to optimize in %s (version %" PRId64 ", %" PRId64

@@ -77,7 +77,7 @@ const cli_command cli_commands[] = {
     {"delete", "delta delete TABLE --where EXPR [--format table|json]",
      "delete the rows matching a predicate",
      "--where true deletes every row. A predicate on partition columns only removes\n"
-     "whole files without reading them; otherwise the files holding matching rows\n"
+     "whole files, decided by their partition values; otherwise the files holding matching rows\n"
      "are rewritten without them (or get deletion vectors when the table has\n"
      "delta.enableDeletionVectors=true).",
      cmd_delete},

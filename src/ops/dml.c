@@ -18,6 +18,7 @@
 #include "log/actions.h"
 #include "table/conform.h"
 #include "table/dv.h"
+#include "table/predicate.h"
 #include "table/scan.h"
 #include "table/write.h"
 
@@ -104,7 +105,7 @@ void dml_job_free(dml_job *j)
     }
     delta_free(j->dv_keys);
     for (size_t i = 0; i < j->nchanged; i++)
-        delta_free(j->changed[i].dv.path_or_inline);
+        dtab_dv_desc_clear(&j->changed[i].dv);
     delta_free(j->changed);
     dlog_tx_free(j->tx);
     delta_free(j->act);
@@ -329,20 +330,26 @@ static int grow_dv(dml_job *j, const dlog_live_file *lf, positions *p, changed_f
         all[n++] = x;
     }
     dtab_dv_clear(&old);
+    /* room to record the new file before it exists, so a vector written
+     * is always deleted again when the job fails */
+    char **keys = delta_realloc(j->dv_keys, (j->ndv_keys + 1) * sizeof *keys);
+    if (!keys) {
+        delta_free(all);
+        return DELTA_ENOMEM;
+    }
+    j->dv_keys = keys;
     rc = dtab_dv_write(j->store, all, n, &c->dv);
     delta_free(all);
     if (rc)
         return rc;
-    char **keys = delta_realloc(j->dv_keys, (j->ndv_keys + 1) * sizeof *keys);
-    if (!keys)
-        return DELTA_ENOMEM;
-    j->dv_keys = keys;
     dbuf key = DBUF_INIT;
     rc = dtab_dv_file(&c->dv, &key);
     if (!rc && !(j->dv_keys[j->ndv_keys] = delta_strdup(dbuf_cstr(&key))))
         rc = DELTA_ENOMEM;
     if (!rc)
         j->ndv_keys++;
+    else if (key.len) /* written but not recorded: delete it now */
+        delta_store_delete(j->store, dbuf_cstr(&key));
     dbuf_free(&key);
     c->readd = true;
     if (lf->add.has_dv)
@@ -622,6 +629,15 @@ int dml_commit(dml_job *j, const char *params_json, delta_dml_result *res)
     if (rc)
         return delta_error_prefix(rc, "%s of %s: ", j->op, j->uri);
     return 0;
+}
+
+bool dml_pred_reads(void *pred, const dlog_add *add)
+{
+    dlog_live_file lf;
+    memset(&lf, 0, sizeof lf);
+    lf.add = *add;
+    dtab_verdict v;
+    return dtab_pred_file(pred, &lf, &v) != 0 || v == DTAB_FILE_READ;
 }
 
 /* ---- assignments -------------------------------------------------------- */

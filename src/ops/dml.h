@@ -136,6 +136,10 @@ int dml_bind_assignments(const dlog_snapshot *snap, const char *text, const expr
 int dml_assign(const dtype *schema, expr *const *set, const expr_input *in, const dvec *rows,
                const uint32_t *sel, int64_t ns, dvec **out);
 
+/* A dlog_tx_match_fn over a dtab_pred (ctx): whether a file added
+ * concurrently may hold a row the predicate selects (when in doubt, yes). */
+bool dml_pred_reads(void *pred, const dlog_add *add);
+
 /* The live files of snap in path order (a new array of borrowed files). */
 int dml_sorted_files(const dlog_snapshot *snap, const dlog_live_file ***out, size_t *n);
 

@@ -587,19 +587,20 @@ static bool pid_alive(long pid)
  * a live job holds it. A stale lock is replaced, after recording the job
  * it guarded as abandoned. */
 static int lock_acquire(delta_maintenance *m, const mconf *c, const char *table,
-                        delta_maintenance_op op, int64_t now)
+                        delta_maintenance_op op, int64_t now, dbuf *mine)
 {
     char key[512];
     lock_key(key, sizeof key, table);
-    dbuf b = DBUF_INIT;
-    dbuf_printf(&b, "{\"pid\":%ld,\"host\":", (long)getpid());
-    dstr_json_quote(&b, m->host, strlen(m->host));
-    dbuf_puts(&b, ",\"table\":");
-    dstr_json_quote(&b, table, strlen(table));
+    bool acquired = false;
+    dbuf_printf(mine, "{\"pid\":%ld,\"host\":", (long)getpid());
+    dstr_json_quote(mine, m->host, strlen(m->host));
+    dbuf_puts(mine, ",\"table\":");
+    dstr_json_quote(mine, table, strlen(table));
     int rc =
-        dbuf_printf(&b, ",\"operation\":\"%s\",\"start_ms\":%" PRId64 "}\n", op_names[op], now);
+        dbuf_printf(mine, ",\"operation\":\"%s\",\"start_ms\":%" PRId64 "}\n", op_names[op], now);
     for (int attempt = 0; !rc && attempt < 3; attempt++) {
-        rc = delta_store_put_if_absent(m->lake, key, b.data, b.len);
+        rc = delta_store_put_if_absent(m->lake, key, mine->data, mine->len);
+        acquired = rc == 0;
         if (rc != DELTA_EEXIST)
             break;
         uint8_t *held = NULL;
@@ -668,15 +669,25 @@ static int lock_acquire(delta_maintenance *m, const mconf *c, const char *table,
         json_decref(o);
         delta_free(held);
     }
-    dbuf_free(&b);
+    if (!rc && !acquired)
+        rc = delta_error_set(DELTA_EEXIST, "table %s: its maintenance lock changed hands while "
+                                           "being taken; another job is starting on it",
+                             table);
     return rc;
 }
 
-static void lock_release(delta_maintenance *m, const char *table)
+/* Releases the table's lock when it is still the one this job took (a
+ * job that outlived the stale limit may have lost it to another). */
+static void lock_release(delta_maintenance *m, const char *table, const dbuf *mine)
 {
     char key[512];
     lock_key(key, sizeof key, table);
-    (void)delta_store_delete(m->lake, key);
+    uint8_t *held = NULL;
+    size_t len = 0;
+    if (delta_store_get(m->lake, key, &held, &len) == 0 && len == mine->len &&
+        memcmp(held, mine->data, len) == 0)
+        (void)delta_store_delete(m->lake, key);
+    delta_free(held);
 }
 
 /* ---- running jobs ----------------------------------------------------------------- */
@@ -789,10 +800,12 @@ static int run_job(runner *r, tbl *t, delta_maintenance_op op, const char *trigg
     j.trigger = trigger;
     j.version = -1;
     j.start_ms = now_of(m);
-    int rc = lock_acquire(m, r->conf, t->name, op, j.start_ms);
+    dbuf mine = DBUF_INIT;
+    int rc = lock_acquire(m, r->conf, t->name, op, j.start_ms, &mine);
     if (rc == DELTA_EEXIST) {
         char why[1024];
         snprintf(why, sizeof why, "%s", delta_error_last());
+        dbuf_free(&mine);
         return report_skip(r, t, op, trigger, why);
     }
     bool locked = rc == 0;
@@ -804,7 +817,8 @@ static int run_job(runner *r, tbl *t, delta_maintenance_op op, const char *trigg
     char err[2048] = "";
     if (rc == DELTA_ENOMEM) {
         if (locked)
-            lock_release(m, t->name);
+            lock_release(m, t->name, &mine);
+        dbuf_free(&mine);
         return rc;
     }
     if (rc) {
@@ -830,7 +844,8 @@ static int run_job(runner *r, tbl *t, delta_maintenance_op op, const char *trigg
         }
     }
     if (locked)
-        lock_release(m, t->name);
+        lock_release(m, t->name, &mine);
+    dbuf_free(&mine);
     return report(r, &j);
 }
 

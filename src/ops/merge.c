@@ -1006,17 +1006,6 @@ static int insert_unmatched(merge_op *o)
     return rc;
 }
 
-/* Whether a file added concurrently may hold a row the source matches. */
-static bool key_reads(void *ctx, const dlog_add *add)
-{
-    merge_op *o = ctx;
-    dlog_live_file lf;
-    memset(&lf, 0, sizeof lf);
-    lf.add = *add;
-    dtab_verdict v;
-    return dtab_pred_file(&o->pred, &lf, &v) != 0 || v == DTAB_FILE_READ;
-}
-
 /* operationParameters as Delta writes them for MERGE. */
 static char *merge_params(const delta_merge_options *mo)
 {
@@ -1184,7 +1173,7 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
         if ((rc = dtab_pred_init(&o.pred, dbuf_cstr(&kp), st, o.partition, snap->column_mapping)))
             goto cleanup;
         o.has_pred = true;
-        rc = dlog_tx_read_predicate(dml_job_tx(j), key_reads, &o, dbuf_cstr(&kp));
+        rc = dlog_tx_read_predicate(dml_job_tx(j), dml_pred_reads, &o.pred, dbuf_cstr(&kp));
     } else {
         dlog_tx_read_whole_table(dml_job_tx(j));
     }

@@ -317,6 +317,13 @@ static int optimize_impl(delta_store *table, const dlog_snapshot *snap,
     o.uri = delta_store_uri(table);
     if (oo->version < 1 || oo->version > DELTA_OPTIMIZE_OPTIONS_VERSION)
         return delta_error_set(DELTA_EINVAL, "optimize options: unknown version %u", oo->version);
+    /* a version 1 caller's struct ends after target_size */
+    delta_optimize_options v1 = DELTA_OPTIMIZE_OPTIONS_INIT;
+    if (oo->version == 1) {
+        v1.where = oo->where;
+        v1.target_size = oo->target_size;
+        oo = &v1;
+    }
     if (!snap->schema)
         return delta_error_set(DELTA_EINVAL, "optimize of %s: the table has no schema", o.uri);
     o.oo = oo;

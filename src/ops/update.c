@@ -4,8 +4,9 @@
  *
  * Files are chosen by the predicate's partition pruning and statistics
  * skipping, in path order. A DELETE whose predicate names partition
- * columns only (or that has none) removes each selected file whole
- * without reading it: every row of a selected file matches. Otherwise
+ * columns only (or that has none) removes whole each selected file where
+ * it is TRUE for the file's partition values (then every row matches),
+ * reading rows only for the change data feed or a count. Otherwise
  * each selected file is probed with the predicate's columns, and the files
  * with a matching row are rewritten or given deletion vectors.
  *
@@ -79,17 +80,6 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
 done:
     delta_free(sel);
     return rc;
-}
-
-/* Whether a file added concurrently is one the predicate would have read. */
-static bool pred_reads(void *ctx, const dlog_add *add)
-{
-    pred_op *o = ctx;
-    dlog_live_file lf;
-    memset(&lf, 0, sizeof lf);
-    lf.add = *add;
-    dtab_verdict v;
-    return dtab_pred_file(&o->pred, &lf, &v) != 0 || v == DTAB_FILE_READ;
 }
 
 static void pred_op_clear(pred_op *o)
@@ -218,7 +208,7 @@ int dops_predicate_op(delta_store *table, const dlog_snapshot *snap, const char 
     if (rc)
         goto cleanup;
     if (o.has_pred)
-        rc = dlog_tx_read_predicate(dml_job_tx(j), pred_reads, &o, where);
+        rc = dlog_tx_read_predicate(dml_job_tx(j), dml_pred_reads, &o.pred, where);
     else
         dlog_tx_read_whole_table(dml_job_tx(j));
     dml_decider d = {decide, &o, o.needed, !set, false};

@@ -89,8 +89,9 @@ int dtab_dv_serialize(const uint64_t *rows, size_t count, dbuf *out);
  * a new file deletion_vector_<uuid>.bin at the table root holding the
  * version byte and one vector (dataSize, bitmap, CRC-32), written with
  * put_if_absent, described as storage type 'u' with offset 1, sizeInBytes
- * and cardinality. The file is new, so a failed commit leaves only an
- * orphan VACUUM removes. */
+ * and cardinality. The file is new and nothing references it until a
+ * commit does: a writer deletes it when its commit fails, and a crash
+ * leaves an orphan VACUUM removes. */
 int dtab_dv_write(delta_store *table, const uint64_t *rows, size_t count, dlog_dv *out);
 
 /* Frees the strings of a descriptor filled by dtab_dv_write. */

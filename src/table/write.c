@@ -447,19 +447,25 @@ static int finish_file(writer *w, pentry *e)
     int rc = pq_writer_close(p->w);
     if (rc)
         return delta_error_prefix(rc, "writing %s: ", p->key);
+    /* from here the file exists: any failure deletes it again */
+    bool keyed = false;
+    dlog_action *a = NULL;
+    dbuf path = DBUF_INIT, stats = DBUF_INIT;
     if (w->nadds == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 16;
-        dlog_action *a = delta_realloc(w->adds, cap * sizeof *a);
-        if (!a)
-            return DELTA_ENOMEM;
-        w->adds = a;
+        dlog_action *na = delta_realloc(w->adds, cap * sizeof *na);
+        if (!na) {
+            rc = DELTA_ENOMEM;
+            goto done;
+        }
+        w->adds = na;
         w->cap = cap;
     }
     if ((rc = add_done_key(w, p->key)))
-        return rc;
-    dlog_action *a = &w->adds[w->nadds];
+        goto done;
+    keyed = true;
+    a = &w->adds[w->nadds];
     memset(a, 0, sizeof *a);
-    dbuf path = DBUF_INIT, stats = DBUF_INIT;
     dstr_percent_encode(&path, p->key, "/=");
     rc = dtab_stats_json(e->stats, &stats); /* also starts over for the next file */
     if (!rc && path.err)
@@ -484,15 +490,20 @@ static int finish_file(writer *w, pentry *e)
         ad->data_change = true;
         rc = file_partition_values(w, p, &ad->partition_values);
     }
-    if (rc) {
-        dlog_action_clear(a);
-        delta_free(w->done_keys[w->nadds]);
-        w->done_keys[w->nadds] = NULL;
-    } else {
+    if (!rc) {
         w->bytes_total += size;
         w->nadds++;
     }
 done:
+    if (rc) {
+        if (a)
+            dlog_action_clear(a);
+        if (keyed) {
+            delta_free(w->done_keys[w->nadds]);
+            w->done_keys[w->nadds] = NULL;
+        }
+        delta_store_delete(w->store, p->key);
+    }
     dbuf_free(&path);
     dbuf_free(&stats);
     return rc;
