@@ -487,7 +487,8 @@ int cmd_maintenance(const cli_global *g, int argc, char **argv)
                 char when[32];
                 fmt_time(when, sizeof when, sum.next_due_ms);
                 if (sum.next_due_ms < 0)
-                    printf("schedule disabled ('delta maintenance schedule --enable')\n");
+                    printf("no job is scheduled: the schedule is disabled ('delta maintenance "
+                           "schedule --enable'), every cron is off, or the lake has no tables\n");
                 else
                     printf("next job may be due at %s\n", when);
             }

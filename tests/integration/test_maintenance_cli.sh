@@ -136,7 +136,7 @@ contains "$(cat "$WORK/loop.out")" "jobs run" "run loop summary"
 expect 0 D maintenance schedule --disable
 contains "$OUT" '"enabled":false' "disabled"
 expect 0 D maintenance run --once
-contains "$OUT" "schedule disabled" "run when disabled"
+contains "$OUT" "no job is scheduled" "run when disabled"
 
 # usage errors
 expect 2 D maintenance
