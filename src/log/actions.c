@@ -16,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/str.h"
 
 /* Where a field is being read from, for messages. */
 typedef struct pctx {
@@ -67,6 +68,12 @@ const char *dlog_map_get(const dlog_map *m, const char *key, bool *found)
     if (found)
         *found = false;
     return NULL;
+}
+
+bool dlog_map_true(const dlog_map *m, const char *key)
+{
+    const char *v = dlog_map_get(m, key, NULL);
+    return v && dstr_ieq(v, "true");
 }
 
 void dlog_map_clear(dlog_map *m)

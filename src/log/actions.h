@@ -43,6 +43,9 @@ typedef struct dlog_map {
 /* Value for key (exact match), or NULL (also when the value is null);
  * *found (optional) says whether the key exists. */
 const char *dlog_map_get(const dlog_map *m, const char *key, bool *found);
+/* Whether key's value is "true" (ASCII case-insensitive), as Delta reads
+ * boolean table properties. */
+bool dlog_map_true(const dlog_map *m, const char *key);
 void dlog_map_clear(dlog_map *m);
 
 typedef struct dlog_protocol {

@@ -651,8 +651,7 @@ static const dlog_metadata *effective_metadata(const dlog_tx *tx)
 
 static bool config_true(const dlog_metadata *m, const char *key)
 {
-    const char *v = m ? dlog_map_get(&m->configuration, key, NULL) : NULL;
-    return v && dstr_ieq(v, "true");
+    return m && dlog_map_true(&m->configuration, key);
 }
 
 static int validate(const dlog_tx *tx)

@@ -153,12 +153,6 @@ static int build_schemas(changes *c)
 
 /* ---- checking the range --------------------------------------------------- */
 
-static bool config_true(const dlog_metadata *m, const char *key)
-{
-    const char *v = dlog_map_get(&m->configuration, key, NULL);
-    return v && dstr_ieq(v, "true");
-}
-
 /* Whether line p[0..n) holds the action named `quoted` ("\"metaData\""). */
 static bool line_is(const char *p, size_t n, const char *quoted)
 {
@@ -200,8 +194,8 @@ static int not_enabled(const changes *c, int64_t version)
  * timestamps apply. `m` is the metadata in effect at commits[0]. */
 static int check_range(changes *c, const dlog_metadata *m)
 {
-    bool cdf = config_true(m, "delta.enableChangeDataFeed");
-    bool ict = config_true(m, "delta.enableInCommitTimestamps");
+    bool cdf = dlog_map_true(&m->configuration, "delta.enableChangeDataFeed");
+    bool ict = dlog_map_true(&m->configuration, "delta.enableInCommitTimestamps");
     for (size_t i = 0; i < c->ncommits; i++) {
         const dlog_file *f = c->commits[i];
         if (i > 0) {
@@ -219,8 +213,8 @@ static int check_range(changes *c, const dlog_metadata *m)
             if (rc)
                 return rc;
             if (a.type == DLOG_ACT_METADATA) {
-                cdf = config_true(&a.u.metadata, "delta.enableChangeDataFeed");
-                ict = config_true(&a.u.metadata, "delta.enableInCommitTimestamps");
+                cdf = dlog_map_true(&a.u.metadata.configuration, "delta.enableChangeDataFeed");
+                ict = dlog_map_true(&a.u.metadata.configuration, "delta.enableInCommitTimestamps");
             }
             dlog_action_clear(&a);
         }

@@ -52,12 +52,6 @@ struct dml_job {
     bool committed;
 };
 
-static bool prop_true(const dlog_snapshot *s, const char *key)
-{
-    const char *v = dlog_snapshot_property(s, key);
-    return v && dstr_ieq(v, "true");
-}
-
 int dml_job_new(dml_job **out, delta_store *store, const dlog_snapshot *snap,
                 const char *operation, const dlog_tx_opts *tx_opts)
 {
@@ -73,8 +67,8 @@ int dml_job_new(dml_job **out, delta_store *store, const dlog_snapshot *snap,
      * (a table whose protocol lacks it is written copy-on-write) */
     for (size_t i = 0; i < snap->protocol.num_writer_features; i++)
         if (!strcmp(snap->protocol.writer_features[i], "deletionVectors"))
-            j->dv_mode = prop_true(snap, "delta.enableDeletionVectors");
-    j->cdf = prop_true(snap, "delta.enableChangeDataFeed");
+            j->dv_mode = dlog_map_true(&snap->metadata.configuration, "delta.enableDeletionVectors");
+    j->cdf = dlog_map_true(&snap->metadata.configuration, "delta.enableChangeDataFeed");
     j->start_us = dtime_now_us();
     j->res.version = -1;
     j->res.read_version = snap->version;

@@ -294,11 +294,6 @@ bool dtab_schema_has_generated(const dtype *schema)
     return gen;
 }
 
-static bool prop_true(const dlog_map *c, const char *key)
-{
-    const char *v = dlog_map_get(c, key, NULL);
-    return v && strcasecmp(v, "true") == 0;
-}
 
 void dtab_protocol_clear(dlog_protocol *p)
 {
@@ -353,7 +348,7 @@ int dtab_protocol_for(const dtype *schema, const dlog_map *c, dlog_protocol *out
         if (dlog_map_get(c, key, NULL))
             need[i] = true;
         if (strcmp(n, "appendOnly") == 0)
-            need[i] = need[i] || prop_true(c, "delta.appendOnly");
+            need[i] = need[i] || dlog_map_true(c, "delta.appendOnly");
         else if (strcmp(n, "invariants") == 0)
             need[i] = need[i] || inv;
         else if (strcmp(n, "generatedColumns") == 0)
@@ -361,13 +356,13 @@ int dtab_protocol_for(const dtype *schema, const dlog_map *c, dlog_protocol *out
         else if (strcmp(n, "timestampNtz") == 0)
             need[i] = need[i] || ntz;
         else if (strcmp(n, "changeDataFeed") == 0)
-            need[i] = need[i] || prop_true(c, "delta.enableChangeDataFeed");
+            need[i] = need[i] || dlog_map_true(c, "delta.enableChangeDataFeed");
         else if (strcmp(n, "deletionVectors") == 0)
-            need[i] = need[i] || prop_true(c, "delta.enableDeletionVectors");
+            need[i] = need[i] || dlog_map_true(c, "delta.enableDeletionVectors");
         else if (strcmp(n, "inCommitTimestamp") == 0)
-            need[i] = need[i] || prop_true(c, "delta.enableInCommitTimestamps");
+            need[i] = need[i] || dlog_map_true(c, "delta.enableInCommitTimestamps");
         else if (strcmp(n, "typeWidening") == 0)
-            need[i] = need[i] || prop_true(c, "delta.enableTypeWidening");
+            need[i] = need[i] || dlog_map_true(c, "delta.enableTypeWidening");
         else if (strcmp(n, "v2Checkpoint") == 0) {
             const char *v = dlog_map_get(c, "delta.checkpointPolicy", NULL);
             need[i] = need[i] || (v && strcasecmp(v, "v2") == 0);

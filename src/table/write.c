@@ -50,7 +50,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -1680,9 +1679,8 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
     if ((rc = writer_setup(&w, o, &snap->metadata)))
         goto done;
     /* optimized writes: delta_table_write only (not OPTIMIZE's or DML's rewrites) */
-    const char *ow =
-        dlog_map_get(&snap->metadata.configuration, "delta.autoOptimize.optimizeWrite", NULL);
-    w.shuffle = w.npart > 0 && ow && !strcasecmp(ow, "true");
+    w.shuffle = w.npart > 0 &&
+                dlog_map_true(&snap->metadata.configuration, "delta.autoOptimize.optimizeWrite");
     w.shuffle_budget = o->version >= 2 && o->optimize_write_memory > 0 ? o->optimize_write_memory
                                                                        : DEFAULT_SHUFFLE_MEMORY;
 
