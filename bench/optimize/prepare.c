@@ -29,6 +29,13 @@ int main(int argc, char **argv)
     co.template_name = "transactions";
     co.partition_columns = no_partitions; /* not the template's year/month/day */
     co.num_partition_columns = 0;
+    /* the template turns auto compaction on, which would compact the
+     * small files this lays out right after writing them */
+    static const char *const keys[1] = {"delta.autoOptimize.autoCompact"};
+    static const char *const values[1] = {"false"};
+    co.property_keys = keys;
+    co.property_values = values;
+    co.num_properties = 1;
     bool created;
     int rc = delta_table_create(argv[1], &co, &created);
     delta_table *t = NULL;

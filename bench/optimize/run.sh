@@ -37,12 +37,14 @@ per_file=$(( (rows + files - 1) / files ))
 d=$(duckdb_dir)
 data="$build/data"
 mkdir -p "$data"
-src="$data/gen-transactions-$rows.parquet"
+# the generator's fingerprint names the cached files (as bench/write does)
+fp=$("$delta_bin" generate transactions --rows 3 --seed 42 | md5sum | cut -c1-8)
+src="$data/gen-transactions-$rows-$fp.parquet"
 if [ ! -s "$src" ]; then
     echo "generating $src ($rows rows, seed 42)..."
     "$delta_bin" generate transactions --rows "$rows" --seed 42 --output "$src" >/dev/null
 fi
-small="$data/optimize-small-$files-$rows"
+small="$data/optimize-small-$files-$rows-$fp"
 if [ ! -e "$small/.complete" ]; then
     rm -rf "$small"
     echo "writing $rows rows as $files files of $per_file rows into $small..."
