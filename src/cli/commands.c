@@ -66,7 +66,8 @@ const cli_command cli_commands[] = {
      "order within their kind; the first whose --if holds acts. A target row matched\n"
      "by two source rows is an error and nothing changes. Only files holding a\n"
      "changed row are rewritten (delta.enableDeletionVectors: rows are marked deleted\n"
-     "instead); with delta.enableChangeDataFeed the changes go to _change_data/.",
+     "instead); with delta.enableChangeDataFeed the changes go to _change_data/.\n"
+     "--merge-schema adds the source's new top-level columns to the table.",
      cmd_merge},
     {"update", "delta update TABLE --set \"col=EXPR[,col=EXPR...]\" [--where EXPR] [--format table|json]",
      "change the rows matching a predicate",
