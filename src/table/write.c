@@ -374,6 +374,10 @@ typedef struct writer {
      * per partition and spilled in runs, then written partition by
      * partition at the end */
     bool shuffle, draining;
+    /* optimized writes: the partition that received rows last, and whether
+     * the input has come back to a partition after leaving it */
+    struct pentry *last_held;
+    bool interleaved;
     int64_t shuffle_budget, held_bytes;
     char *spill_dir;
     delta_store *spill;
@@ -409,6 +413,7 @@ typedef struct pentry {
     size_t nheld, cap_held;
     segment *segs;
     size_t nsegs;
+    bool seen; /* has received rows (optimized writes) */
 } pentry;
 
 static int add_done_key(writer *w, const char *key)
@@ -1002,6 +1007,14 @@ static int write_batch(writer *w, const dvec *in)
                 rc = dmap_sput(groups, gdirs[ng - 1], (void *)(intptr_t)ng, NULL);
             gid[r] = ng - 1;
         }
+        /* optimized writes: a batch whose partitions' rows are not each in
+         * one run makes the input interleaved */
+        if (!rc && w->shuffle && !w->interleaved) {
+            int64_t runs = n ? 1 : 0;
+            for (int64_t r = 1; r < n; r++)
+                runs += gid[r] != gid[r - 1];
+            w->interleaved = runs > ng;
+        }
         for (int64_t g = 0; !rc && g < ng; g++) {
             int64_t cnt = 0;
             for (int64_t r = 0; r < n; r++)
@@ -1055,7 +1068,12 @@ static int write_batch(writer *w, const dvec *in)
  * entry. When the held rows reach shuffle_budget bytes, they are spilled
  * as one run: a Parquet file in a temporary folder (under $TMPDIR, else
  * /tmp) holding every partition's rows as one row group each, partition
- * after partition. At the end (drain_shuffle) partitions are written one
+ * after partition. While the input is ordered by partition (no partition
+ * has received rows again after another one started - time-partitioned
+ * data usually arrives so), the partitions other than the current one are
+ * instead written to their files at that point, and only the current one
+ * is spilled; a partition that then receives rows again gets another file,
+ * and from then on the input counts as interleaved. At the end (drain_shuffle) partitions are written one
  * at a time, in folder order: each partition's row groups of every run in
  * run order, then its held rows, through the ordinary write path, and its
  * file is closed before the next partition starts. So the rows of a
@@ -1128,9 +1146,50 @@ static void drop_held(pentry *e)
 
 /* Writes every held batch to the next run file, one row group a
  * partition, and forgets them. */
+/* Writes a partition's held rows to its file and closes it (with
+ * w->draining set, so write_rows writes). */
+static int write_held(writer *w, pentry *e)
+{
+    int rc = 0;
+    for (size_t h = 0; !rc && h < e->nheld; h++)
+        rc = write_rows(w, e, e->held[h]);
+    drop_held(e);
+    if (!rc && e->file->w) {
+        rc = finish_file(w, e);
+        pq_writer_free(e->file->w);
+        e->file->w = NULL;
+        w->nopen--;
+    }
+    return rc;
+}
+
 static int spill_run(writer *w)
 {
-    int rc = spill_open(w);
+    /* Input ordered by partition (no partition has received rows again
+     * after another one started, as time-ordered data arrives): every
+     * partition but the current one is complete so far and is written to
+     * its files now rather than spilled and read back. */
+    int rc = 0;
+    bool left = false;
+    size_t it0 = 0;
+    const void *k0;
+    size_t kl0;
+    void *v0;
+    w->draining = true;
+    while (!rc && dmap_next(w->open, &it0, &k0, &kl0, &v0)) {
+        pentry *e = v0;
+        if (!w->interleaved && e != w->last_held && e->nheld)
+            rc = write_held(w, e);
+        else
+            left = left || e->nheld;
+    }
+    w->draining = false;
+    if (rc || !left) {
+        if (!rc)
+            w->held_bytes = 0;
+        return rc;
+    }
+    rc = spill_open(w);
     if (rc)
         return rc;
     char key[64];
@@ -1191,6 +1250,10 @@ static int hold_rows(writer *w, pentry *e, const dvec *batch)
     }
     e->held[e->nheld++] = dvec_ref((dvec *)batch);
     w->held_bytes += vec_bytes(batch);
+    if (e != w->last_held && e->seen)
+        w->interleaved = true;
+    e->seen = true;
+    w->last_held = e;
     return w->held_bytes >= w->shuffle_budget ? spill_run(w) : 0;
 }
 
@@ -1241,15 +1304,8 @@ static int drain_shuffle(writer *w)
                 rc = delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill_dir,
                                         key);
         }
-        for (size_t h = 0; !rc && h < e->nheld; h++)
-            rc = write_rows(w, e, e->held[h]);
-        drop_held(e);
-        if (!rc && e->file->w) {
-            rc = finish_file(w, e);
-            pq_writer_free(e->file->w);
-            e->file->w = NULL;
-            w->nopen--;
-        }
+        if (!rc)
+            rc = write_held(w, e);
     }
     w->draining = false;
     w->held_bytes = 0;

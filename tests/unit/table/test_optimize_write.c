@@ -5,7 +5,8 @@
  * rows held are spilled to temporary files many times); the rows are the
  * same (nested, decimal, timestamp and date columns survive the spill),
  * keep their input order within a partition, and with a small target
- * every partition has at most one file below the target. The spill
+ * every partition has at most one file below the target. Input ordered
+ * by partition is written partition by partition as it comes. The spill
  * folder is gone afterwards.
  */
 #include <setjmp.h>
@@ -48,14 +49,18 @@ static const char SCHEMA[] =
     "{\"name\":\"tags\",\"type\":{\"type\":\"array\",\"elementType\":\"string\","
     "\"containsNull\":true},\"nullable\":true,\"metadata\":{}}]}";
 
-static char *input_file(const char *dir)
+/* The input rows: cycling over the partitions, or (ordered) partition
+ * after partition, with partition `late` coming back at the end. */
+static char *input_file_of(const char *dir, const char *name, bool ordered, int late)
 {
-    char *path = malloc(strlen(dir) + 32);
-    sprintf(path, "%s/input.ndjson", dir);
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     for (int i = 0; i < ROWS; i++) {
-        int p = i % NPARTS;
+        int p = ordered ? i / (ROWS / NPARTS) : i % NPARTS;
+        if (ordered && late >= 0 && i >= ROWS - ROWS / NPARTS / 2)
+            p = late;
         if (p == 7)
             fprintf(fp, "{\"id\":%d,\"p\":null,", i);
         else
@@ -72,6 +77,11 @@ static char *input_file(const char *dir)
     }
     fclose(fp);
     return path;
+}
+
+static char *input_file(const char *dir)
+{
+    return input_file_of(dir, "input.ndjson", false, -1);
 }
 
 static char *make_table(const char *base, const char *name, bool optimize_write)
@@ -267,11 +277,58 @@ static void test_files_near_target(void **state)
     tmpdir_remove(base);
 }
 
+/* Input ordered by partition: partitions other than the current one are
+ * written when the budget is reached, not spilled; the rows are the
+ * same, one file a partition - except a partition whose rows come back
+ * after others, which gets a second file (and the rest of the input is
+ * then shuffled as interleaved). */
+static void test_ordered_input(void **state)
+{
+    (void)state;
+    char *base = tmpdir_make("optwrite");
+    char *ordered = input_file_of(base, "ordered.ndjson", true, -1);
+    char *late = input_file_of(base, "late.ndjson", true, 3);
+    char *plain = make_table(base, "plain", false);
+    char *ow = make_table(base, "ow", true);
+    char *plain2 = make_table(base, "plain2", false);
+    char *ow2 = make_table(base, "ow2", true);
+    write_input(plain, ordered, 0, 0);
+    write_input(ow, ordered, 64 << 10, 0);
+    write_input(plain2, late, 0, 0);
+    write_input(ow2, late, 64 << 10, 0);
+    assert_no_spill_left();
+    layout lp, lo, lp2, lo2;
+    char *rp = table_of(plain, 0, &lp);
+    char *ro = table_of(ow, 0, &lo);
+    char *rp2 = table_of(plain2, 0, &lp2);
+    char *ro2 = table_of(ow2, 0, &lo2);
+    assert_string_equal(rp, ro);
+    assert_string_equal(rp2, ro2);
+    assert_int_equal(lo.files, NPARTS);
+    assert_int_equal(lo.max_files_per_part, 1);
+    /* partition 3, written when the budget was first reached, gets its
+     * late rows in a second file; every other partition has one */
+    assert_int_equal(lo2.max_files_per_part, 2);
+    assert_int_equal(lo2.files, NPARTS + 1);
+    free(rp);
+    free(ro);
+    free(rp2);
+    free(ro2);
+    free(ordered);
+    free(late);
+    free(plain);
+    free(ow);
+    free(plain2);
+    free(ow2);
+    tmpdir_remove(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_file_per_partition),
         cmocka_unit_test(test_files_near_target),
+        cmocka_unit_test(test_ordered_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
