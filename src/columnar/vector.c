@@ -1178,3 +1178,14 @@ fail:
         dvec_unref(batches[i]);
     return rc;
 }
+
+int64_t dvec_payload_bytes(const dvec *v)
+{
+    int64_t n = v->length / 8 + 1 + v->data_len;
+    if (v->offsets)
+        n += (v->length + 1) * 4;
+    n += v->length * (int64_t)dtype_byte_width(v->type);
+    for (uint32_t i = 0; i < v->num_children; i++)
+        n += dvec_payload_bytes(v->children[i]);
+    return n;
+}

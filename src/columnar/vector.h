@@ -108,6 +108,9 @@ void dvec_clear(dvec *v);
  * and refilled in place (producers recycle batches their consumers have
  * released this way, instead of allocating new buffers per batch). */
 bool dvec_is_exclusive(const dvec *v);
+/* About how many bytes v's rows occupy (validity, offsets, values, child
+ * vectors; not spare capacity): what a budget of held rows counts. */
+int64_t dvec_payload_bytes(const dvec *v);
 
 /* Appends one value. Each checks the vector's type family and returns
  * DELTA_ETYPE when called on the wrong one. */

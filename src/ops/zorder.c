@@ -423,17 +423,6 @@ static void set_ranges(dops_zorder *z, const dlog_live_file *const *files, size_
 
 /* ---- runs ---------------------------------------------------------------------------- */
 
-static int64_t vec_bytes(const dvec *v)
-{
-    int64_t n = v->length / 8 + 1 + v->data_len;
-    if (v->offsets)
-        n += (v->length + 1) * 4;
-    n += v->length * (int64_t)dtype_byte_width(v->type);
-    for (uint32_t i = 0; i < v->num_children; i++)
-        n += vec_bytes(v->children[i]);
-    return n;
-}
-
 static void run_clear(run *r)
 {
     for (size_t i = 0; i < r->nb; i++)
@@ -487,7 +476,7 @@ static int run_add(const dops_zorder *z, run *r, dvec *b)
         e->batch = bi;
         e->row = (uint32_t)i;
     }
-    r->bytes += vec_bytes(b) + b->length * ROW_OVERHEAD;
+    r->bytes += dvec_payload_bytes(b) + b->length * ROW_OVERHEAD;
     return 0;
 }
 

@@ -1082,17 +1082,6 @@ static int write_batch(writer *w, const dvec *in)
  * ends in ceil(S / target) files, however the input interleaves
  * partitions. Memory: the budget plus one open file. */
 
-static int64_t vec_bytes(const dvec *v)
-{
-    int64_t n = v->length / 8 + 1 + v->data_len;
-    if (v->offsets)
-        n += (v->length + 1) * 4;
-    n += v->length * (int64_t)dtype_byte_width(v->type);
-    for (uint32_t i = 0; i < v->num_children; i++)
-        n += vec_bytes(v->children[i]);
-    return n;
-}
-
 static void run_key(size_t run, char *out, size_t cap)
 {
     snprintf(out, cap, "run-%06zu.parquet", run);
@@ -1249,7 +1238,7 @@ static int hold_rows(writer *w, pentry *e, const dvec *batch)
         e->cap_held = cap;
     }
     e->held[e->nheld++] = dvec_ref((dvec *)batch);
-    w->held_bytes += vec_bytes(batch);
+    w->held_bytes += dvec_payload_bytes(batch);
     if (e != w->last_held && e->seen)
         w->interleaved = true;
     e->seen = true;
