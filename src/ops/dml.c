@@ -625,6 +625,22 @@ int dml_commit(dml_job *j, const char *params_json, delta_dml_result *res)
     return 0;
 }
 
+int dml_open_latest(delta_table *t, const char *op, delta_store **store, dlog_snapshot **snap,
+                    delta_dml_result *out)
+{
+    *store = NULL;
+    *snap = NULL;
+    int rc = t ? delta_store_open(store, delta_table_uri(t))
+               : delta_error_set(DELTA_EINVAL, "%s: no table", op);
+    if (!rc)
+        rc = dlog_snapshot_open(snap, *store, NULL);
+    if (rc && out) {
+        memset(out, 0, sizeof *out);
+        out->version = out->read_version = -1;
+    }
+    return rc;
+}
+
 bool dml_pred_reads(void *pred, const dlog_add *add)
 {
     dlog_live_file lf;

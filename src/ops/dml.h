@@ -140,6 +140,11 @@ int dml_assign(const dtype *schema, expr *const *set, const expr_input *in, cons
  * concurrently may hold a row the predicate selects (when in doubt, yes). */
 bool dml_pred_reads(void *pred, const dlog_add *add);
 
+/* Opens t's store and latest snapshot for operation `op` (free both);
+ * on failure *out (may be NULL) says nothing was read or committed. */
+int dml_open_latest(delta_table *t, const char *op, delta_store **store, dlog_snapshot **snap,
+                    delta_dml_result *out);
+
 /* The live files of snap in path order (a new array of borrowed files). */
 int dml_sorted_files(const dlog_snapshot *snap, const dlog_live_file ***out, size_t *n);
 

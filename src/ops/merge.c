@@ -736,6 +736,82 @@ static int merge_pieces(upd_piece *pc, size_t np, const dtype *schema, const uin
     return rc;
 }
 
+/* The rows of rest[0..*nrest) (ascending) where clause m's condition
+ * holds (all of them without one) into hit[0..*nh); they leave rest, so a
+ * later clause of the kind does not see them. */
+static int take_clause(const mclause *m, const expr_input *in, uint32_t *rest, int64_t *nrest,
+                       uint32_t *hit, int64_t *nh)
+{
+    *nh = *nrest;
+    if (m->cond) {
+        int rc = expr_select(m->cond->root, in, rest, *nrest, hit, nh);
+        if (rc)
+            return rc;
+    } else {
+        memcpy(hit, rest, (size_t)*nrest * sizeof *hit);
+    }
+    int64_t k = 0, j = 0;
+    for (int64_t i = 0; i < *nrest; i++) {
+        if (j < *nh && rest[i] == hit[j])
+            j++;
+        else
+            rest[k++] = rest[i];
+    }
+    *nrest = k;
+    return 0;
+}
+
+/* One kind of target-row clauses (WHEN MATCHED over gathered pairs, WHEN
+ * NOT MATCHED BY SOURCE over the batch's rows) applied in order. */
+typedef struct clause_run {
+    merge_op *o;
+    delta_merge_when when;
+    const expr_input *in; /* the rows the clauses see */
+    const dvec *target;   /* their target values */
+    const uint32_t *map;  /* in's row -> the batch's row (NULL: the same) */
+    bool probe;
+    uint8_t *act;         /* per batch row */
+    upd_piece *pcs;       /* new values, one piece per UPDATE clause that acted */
+    size_t *npc;
+    int64_t updated, deleted;
+} clause_run;
+
+static int act_clauses(clause_run *r, uint32_t *rest, int64_t nrest, uint32_t *hit)
+{
+    merge_op *o = r->o;
+    int rc = 0;
+    for (size_t c = 0; c < o->ncl && nrest && !rc; c++) {
+        mclause *m = &o->cl[c];
+        if (m->when != r->when)
+            continue;
+        int64_t nh;
+        if ((rc = take_clause(m, r->in, rest, &nrest, hit, &nh)) || !nh)
+            continue;
+        bool del = m->action == DELTA_MERGE_DELETE;
+        for (int64_t i = 0; i < nh; i++)
+            r->act[r->map ? r->map[hit[i]] : hit[i]] = del ? DML_DELETE : DML_UPDATE;
+        if (del) {
+            r->deleted += nh;
+            continue;
+        }
+        r->updated += nh;
+        if (r->probe)
+            continue;
+        upd_piece *pc = &r->pcs[(*r->npc)++];
+        memset(pc, 0, sizeof *pc);
+        if ((rc = dml_assign(r->target->type, m->set, r->in, r->target, hit, nh, &pc->b)))
+            break;
+        pc->n = nh;
+        if (!(pc->rows = delta_malloc((size_t)nh * sizeof *pc->rows))) {
+            rc = DELTA_ENOMEM;
+            break;
+        }
+        for (int64_t i = 0; i < nh; i++)
+            pc->rows[i] = r->map ? r->map[hit[i]] : hit[i];
+    }
+    return rc;
+}
+
 static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const int64_t *pos,
                   bool probe, uint8_t *act, dvec **updated)
 {
@@ -834,50 +910,10 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
             rest[i] = (uint32_t)i; /* pair indices; pair i is target row p.t[i] */
         const dvec *bs[2] = {tb, sb};
         expr_input in = {bs, 2, tb ? tb->length : 0};
-        for (size_t c = 0; c < o->ncl && nrest && !rc; c++) {
-            mclause *m = &o->cl[c];
-            if (m->when != DELTA_WHEN_MATCHED)
-                continue;
-            int64_t nh = nrest;
-            if (m->cond) {
-                if ((rc = expr_select(m->cond->root, &in, rest, nrest, hit, &nh)))
-                    break;
-            } else {
-                memcpy(hit, rest, (size_t)nrest * sizeof *hit);
-            }
-            if (!nh)
-                continue;
-            /* the rows acted on leave `rest` */
-            int64_t k = 0, j = 0;
-            for (int64_t i = 0; i < nrest; i++) {
-                if (j < nh && rest[i] == hit[j])
-                    j++;
-                else
-                    rest[k++] = rest[i];
-            }
-            nrest = k;
-            bool del = m->action == DELTA_MERGE_DELETE;
-            for (int64_t i = 0; i < nh; i++)
-                act[p.t[hit[i]]] = del ? DML_DELETE : DML_UPDATE;
-            if (del) {
-                md += nh;
-                continue;
-            }
-            mu += nh;
-            if (probe)
-                continue;
-            upd_piece *pc = &pcs[npc++];
-            memset(pc, 0, sizeof *pc);
-            if ((rc = dml_assign(rows->type, m->set, &in, tb, hit, nh, &pc->b)))
-                break;
-            pc->n = nh;
-            if (!(pc->rows = delta_malloc((size_t)nh * sizeof *pc->rows))) {
-                rc = DELTA_ENOMEM;
-                break;
-            }
-            for (int64_t i = 0; i < nh; i++)
-                pc->rows[i] = p.t[hit[i]];
-        }
+        clause_run cr = {o, DELTA_WHEN_MATCHED, &in, tb, p.t, probe, act, pcs, &npc, 0, 0};
+        rc = act_clauses(&cr, rest, nrest, hit);
+        mu = cr.updated;
+        md = cr.deleted;
     }
 
     /* 4. WHEN NOT MATCHED BY SOURCE on the unmatched target rows */
@@ -888,48 +924,11 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
                 rest[nrest++] = (uint32_t)r;
         const dvec *bs[1] = {rows};
         expr_input in = {bs, 1, n};
-        for (size_t c = 0; c < o->ncl && nrest && !rc; c++) {
-            mclause *m = &o->cl[c];
-            if (m->when != DELTA_WHEN_NOT_MATCHED_BY_SOURCE)
-                continue;
-            int64_t nh = nrest;
-            if (m->cond) {
-                if ((rc = expr_select(m->cond->root, &in, rest, nrest, hit, &nh)))
-                    break;
-            } else {
-                memcpy(hit, rest, (size_t)nrest * sizeof *hit);
-            }
-            if (!nh)
-                continue;
-            int64_t k = 0, j = 0;
-            for (int64_t i = 0; i < nrest; i++) {
-                if (j < nh && rest[i] == hit[j])
-                    j++;
-                else
-                    rest[k++] = rest[i];
-            }
-            nrest = k;
-            bool del = m->action == DELTA_MERGE_DELETE;
-            for (int64_t i = 0; i < nh; i++)
-                act[hit[i]] = del ? DML_DELETE : DML_UPDATE;
-            if (del) {
-                nd += nh;
-                continue;
-            }
-            nu += nh;
-            if (probe)
-                continue;
-            upd_piece *pc = &pcs[npc++];
-            memset(pc, 0, sizeof *pc);
-            if ((rc = dml_assign(rows->type, m->set, &in, rows, hit, nh, &pc->b)))
-                break;
-            pc->n = nh;
-            if (!(pc->rows = delta_malloc((size_t)nh * sizeof *pc->rows))) {
-                rc = DELTA_ENOMEM;
-                break;
-            }
-            memcpy(pc->rows, hit, (size_t)nh * sizeof *hit);
-        }
+        clause_run cr = {o, DELTA_WHEN_NOT_MATCHED_BY_SOURCE, &in, rows, NULL, probe, act,
+                         pcs, &npc, 0, 0};
+        rc = act_clauses(&cr, rest, nrest, hit);
+        nu = cr.updated;
+        nd = cr.deleted;
     }
     if (!rc && !probe) {
         rc = merge_pieces(pcs, npc, rows->type, act, n, updated);
@@ -976,21 +975,9 @@ static int insert_unmatched(merge_op *o)
         mclause *m = &o->cl[c];
         if (m->when != DELTA_WHEN_NOT_MATCHED)
             continue;
-        int64_t nh = nrest;
-        if (m->cond) {
-            if ((rc = expr_select(m->cond->root, &in, rest, nrest, hit, &nh)))
-                break;
-        } else {
-            memcpy(hit, rest, (size_t)nrest * sizeof *hit);
-        }
-        int64_t k = 0, j = 0;
-        for (int64_t i = 0; i < nrest; i++) {
-            if (j < nh && rest[i] == hit[j])
-                j++;
-            else
-                rest[k++] = rest[i];
-        }
-        nrest = k;
+        int64_t nh;
+        if ((rc = take_clause(m, &in, rest, &nrest, hit, &nh)))
+            break;
         /* in chunks, so the new rows are never all in memory at once */
         for (int64_t from = 0; from < nh && !rc; from += 65536) {
             int64_t cnt = nh - from < 65536 ? nh - from : 65536;
@@ -1239,19 +1226,11 @@ cleanup:
 
 int delta_table_merge(delta_table *t, const delta_merge_options *opts, delta_dml_result *out)
 {
-    if (!t)
-        return delta_error_set(DELTA_EINVAL, "MERGE: no table");
     delta_store *s = NULL;
     dlog_snapshot *snap = NULL;
-    int rc = delta_store_open(&s, delta_table_uri(t));
-    if (!rc)
-        rc = dlog_snapshot_open(&snap, s, NULL);
+    int rc = dml_open_latest(t, "MERGE", &s, &snap, out);
     if (!rc)
         rc = dops_merge(s, snap, opts, NULL, out);
-    else if (out) {
-        memset(out, 0, sizeof *out);
-        out->version = out->read_version = -1;
-    }
     dlog_snapshot_free(snap);
     delta_store_free(s);
     return rc;

@@ -265,19 +265,11 @@ cleanup:
 static int run(delta_table *t, const char *op, const char *where, const char *set,
                delta_dml_result *out)
 {
-    if (!t)
-        return delta_error_set(DELTA_EINVAL, "%s: no table", op);
     delta_store *s = NULL;
     dlog_snapshot *snap = NULL;
-    int rc = delta_store_open(&s, delta_table_uri(t));
-    if (!rc)
-        rc = dlog_snapshot_open(&snap, s, NULL);
+    int rc = dml_open_latest(t, op, &s, &snap, out);
     if (!rc)
         rc = dops_predicate_op(s, snap, op, where, set, NULL, out);
-    else if (out) {
-        memset(out, 0, sizeof *out);
-        out->version = out->read_version = -1;
-    }
     dlog_snapshot_free(snap);
     delta_store_free(s);
     return rc;
