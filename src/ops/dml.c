@@ -52,8 +52,8 @@ struct dml_job {
     bool committed;
 };
 
-int dml_job_new(dml_job **out, delta_store *store, const dlog_snapshot *snap,
-                const char *operation, const dlog_tx_opts *tx_opts)
+int dml_job_new(dml_job **out, delta_store *store, const dlog_snapshot *snap, const char *operation,
+                const dlog_tx_opts *tx_opts)
 {
     *out = NULL;
     dml_job *j = delta_calloc(1, sizeof *j);
@@ -67,7 +67,8 @@ int dml_job_new(dml_job **out, delta_store *store, const dlog_snapshot *snap,
      * (a table whose protocol lacks it is written copy-on-write) */
     for (size_t i = 0; i < snap->protocol.num_writer_features; i++)
         if (!strcmp(snap->protocol.writer_features[i], "deletionVectors"))
-            j->dv_mode = dlog_map_true(&snap->metadata.configuration, "delta.enableDeletionVectors");
+            j->dv_mode =
+                dlog_map_true(&snap->metadata.configuration, "delta.enableDeletionVectors");
     j->cdf = dlog_map_true(&snap->metadata.configuration, "delta.enableChangeDataFeed");
     j->start_us = dtime_now_us();
     j->res.version = -1;
@@ -222,8 +223,7 @@ static int take_rows(const dvec *rows, const uint32_t *sel, int64_t n, dvec **ou
 }
 
 /* The rows of sel written as change data of `type`. */
-static int write_cdc(dml_job *j, const dvec *rows, const uint32_t *sel, int64_t n,
-                     const char *type)
+static int write_cdc(dml_job *j, const dvec *rows, const uint32_t *sel, int64_t n, const char *type)
 {
     if (!j->cdc || n == 0)
         return 0;
@@ -382,9 +382,9 @@ int dml_apply(dml_job *j, const dlog_live_file *lf, const dml_decider *d)
                 nupd++;
         }
         if (nupd != (upd ? upd->length : 0)) {
-            rc = delta_error_set(DELTA_EINVAL, "%s of %s: %s: %" PRId64 " rows to update but %" PRId64
-                                               " new values",
-                                 j->op, j->uri, lf->add.path, nupd, upd ? upd->length : 0);
+            rc = delta_error_set(
+                DELTA_EINVAL, "%s of %s: %s: %" PRId64 " rows to update but %" PRId64 " new values",
+                j->op, j->uri, lf->add.path, nupd, upd ? upd->length : 0);
             goto next;
         }
         changed += ndel + nupd;
@@ -715,8 +715,9 @@ int dml_bind_assignments(const dlog_snapshot *snap, const char *text, const expr
             dbuf cols = DBUF_INIT;
             for (uint32_t i = 0; i < st->num_fields; i++)
                 dbuf_printf(&cols, "%s%s", i ? ", " : "", st->fields[i].name);
-            rc = delta_error_set(DELTA_EINVAL, "%s of %s: assignment to unknown column '%s' "
-                                               "(columns: %s)",
+            rc = delta_error_set(DELTA_EINVAL,
+                                 "%s of %s: assignment to unknown column '%s' "
+                                 "(columns: %s)",
                                  op, uri, names[a], dbuf_cstr(&cols));
             dbuf_free(&cols);
             break;

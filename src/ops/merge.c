@@ -56,8 +56,8 @@
 typedef struct mclause {
     delta_merge_when when;
     delta_merge_action action;
-    expr *cond;  /* or NULL */
-    expr **set;  /* UPDATE, INSERT: per target column, or NULL */
+    expr *cond; /* or NULL */
+    expr **set; /* UPDATE, INSERT: per target column, or NULL */
 } mclause;
 
 typedef struct merge_op {
@@ -65,20 +65,20 @@ typedef struct merge_op {
     const char *uri;
     const char *talias, *salias;
     dtype *sschema;
-    dvec *src;      /* every source row */
+    dvec *src; /* every source row */
     int64_t nsrc;
     expr *on;
     uint32_t nkeys;
     const expr_node **tkey, **skey;
     int64_t *head, *next; /* hash chains over source rows */
     uint64_t mask;
-    uint8_t *matched;     /* per source row */
+    uint8_t *matched; /* per source row */
     mclause *cl;
     size_t ncl;
     bool has_matched, has_nmbs, has_insert, delete_only_matched;
-    bool *needed;   /* target columns the probe reads */
+    bool *needed;          /* target columns the probe reads */
     bool *on_tgt, *on_src; /* columns the ON condition names */
-    bool *use_src;  /* source columns WHEN MATCHED clauses name */
+    bool *use_src;         /* source columns WHEN MATCHED clauses name */
     bool *partition;
     dml_job *job;
     dtab_pred pred;
@@ -139,8 +139,9 @@ static int evolve_schema(merge_op *o, dtype **out)
         if (dtype_field_index(st, src->name, true) >= 0)
             continue;
         if (src->type->id == DT_NULL) {
-            rc = delta_error_set(DELTA_EINVAL, "MERGE into %s: new source column '%s' has no "
-                                               "type (every value is null)",
+            rc = delta_error_set(DELTA_EINVAL,
+                                 "MERGE into %s: new source column '%s' has no "
+                                 "type (every value is null)",
                                  o->uri, src->name);
             break;
         }
@@ -158,8 +159,8 @@ static int evolve_schema(merge_op *o, dtype **out)
     return rc;
 }
 
-static int open_source(merge_op *o, const delta_merge_options *mo, dstream **in,
-                       delta_store **fs, delta_store **ts, dlog_snapshot **ssnap)
+static int open_source(merge_op *o, const delta_merge_options *mo, dstream **in, delta_store **fs,
+                       delta_store **ts, dlog_snapshot **ssnap)
 {
     int rc;
     if (mo->source_path) {
@@ -220,8 +221,7 @@ static int find_keys(merge_op *o, const expr_node *n)
     if (n->kind != EX_EQ)
         return 0;
     const expr_node *a = n->args[0], *b = n->args[1];
-    bool at = refs_scope(a, 0), as = refs_scope(a, 1), bt = refs_scope(b, 0),
-         bs = refs_scope(b, 1);
+    bool at = refs_scope(a, 0), as = refs_scope(a, 1), bt = refs_scope(b, 0), bs = refs_scope(b, 1);
     const expr_node *t = NULL, *s = NULL;
     if (at && !as && bs && !bt) {
         t = a;
@@ -291,8 +291,9 @@ static int all_assignments(merge_op *o, dbuf *out)
         quote_ident(out, o->sschema->fields[k].name);
     }
     if (!n)
-        return delta_error_set(DELTA_EINVAL, "MERGE into %s: the source has none of the target's "
-                                             "columns (for an *-all clause)",
+        return delta_error_set(DELTA_EINVAL,
+                               "MERGE into %s: the source has none of the target's "
+                               "columns (for an *-all clause)",
                                o->uri);
     return out->err;
 }
@@ -326,8 +327,8 @@ static int bind_clauses(merge_op *o, const delta_merge_options *mo)
         mclause *m = &o->cl[o->ncl++];
         m->when = c->when;
         m->action = c->action;
-        bool ok = c->when <= DELTA_WHEN_NOT_MATCHED_BY_SOURCE &&
-                  c->action <= DELTA_MERGE_INSERT_ALL;
+        bool ok =
+            c->when <= DELTA_WHEN_NOT_MATCHED_BY_SOURCE && c->action <= DELTA_MERGE_INSERT_ALL;
         if (ok && c->when == DELTA_WHEN_NOT_MATCHED)
             ok = c->action == DELTA_MERGE_INSERT || c->action == DELTA_MERGE_INSERT_ALL;
         else if (ok && c->when == DELTA_WHEN_MATCHED)
@@ -335,12 +336,13 @@ static int bind_clauses(merge_op *o, const delta_merge_options *mo)
         else if (ok)
             ok = c->action == DELTA_MERGE_UPDATE || c->action == DELTA_MERGE_DELETE;
         if (!ok) {
-            rc = delta_error_set(DELTA_EINVAL, "MERGE into %s: clause %zu: this action does not "
-                                               "apply to this kind of row",
+            rc = delta_error_set(DELTA_EINVAL,
+                                 "MERGE into %s: clause %zu: this action does not "
+                                 "apply to this kind of row",
                                  o->uri, i + 1);
             break;
         }
-        const expr_scope *sc = c->when == DELTA_WHEN_MATCHED ? both
+        const expr_scope *sc = c->when == DELTA_WHEN_MATCHED       ? both
                                : c->when == DELTA_WHEN_NOT_MATCHED ? src
                                                                    : tgt;
         uint32_t nsc = c->when == DELTA_WHEN_MATCHED ? 2 : 1;
@@ -351,8 +353,7 @@ static int bind_clauses(merge_op *o, const delta_merge_options *mo)
         bool assigns = c->action == DELTA_MERGE_UPDATE || c->action == DELTA_MERGE_INSERT;
         bool all = c->action == DELTA_MERGE_UPDATE_ALL || c->action == DELTA_MERGE_INSERT_ALL;
         if (assigns && (!c->assignments || !*c->assignments)) {
-            rc = delta_error_set(DELTA_EINVAL, "MERGE into %s: %s needs assignments", o->uri,
-                                 what);
+            rc = delta_error_set(DELTA_EINVAL, "MERGE into %s: %s needs assignments", o->uri, what);
             break;
         }
         if (assigns || all) {
@@ -360,8 +361,8 @@ static int bind_clauses(merge_op *o, const delta_merge_options *mo)
             if (all)
                 rc = all_assignments(o, &text);
             if (!rc)
-                rc = dml_bind_assignments(o->snap, all ? dbuf_cstr(&text) : c->assignments, sc,
-                                          nsc, o->talias, "MERGE", &m->set);
+                rc = dml_bind_assignments(o->snap, all ? dbuf_cstr(&text) : c->assignments, sc, nsc,
+                                          o->talias, "MERGE", &m->set);
             dbuf_free(&text);
             if (rc) {
                 rc = delta_error_prefix(rc, "%s: ", what);
@@ -770,8 +771,8 @@ typedef struct clause_run {
     const dvec *target;   /* their target values */
     const uint32_t *map;  /* in's row -> the batch's row (NULL: the same) */
     bool probe;
-    uint8_t *act;         /* per batch row */
-    upd_piece *pcs;       /* new values, one piece per UPDATE clause that acted */
+    uint8_t *act;   /* per batch row */
+    upd_piece *pcs; /* new values, one piece per UPDATE clause that acted */
     size_t *npc;
     int64_t updated, deleted;
 } clause_run;
@@ -924,8 +925,8 @@ static int decide(void *ctx, const dlog_live_file *lf, const dvec *rows, const i
                 rest[nrest++] = (uint32_t)r;
         const dvec *bs[1] = {rows};
         expr_input in = {bs, 1, n};
-        clause_run cr = {o, DELTA_WHEN_NOT_MATCHED_BY_SOURCE, &in, rows, NULL, probe, act,
-                         pcs, &npc, 0, 0};
+        clause_run cr = {
+            o, DELTA_WHEN_NOT_MATCHED_BY_SOURCE, &in, rows, NULL, probe, act, pcs, &npc, 0, 0};
         rc = act_clauses(&cr, rest, nrest, hit);
         nu = cr.updated;
         nd = cr.deleted;
@@ -1064,8 +1065,7 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
     o.snap = snap;
     o.uri = delta_store_uri(table);
     if (!mo || mo->version < 1 || mo->version > DELTA_MERGE_OPTIONS_VERSION)
-        return delta_error_set(DELTA_EINVAL, "MERGE into %s: no options or unknown version",
-                               o.uri);
+        return delta_error_set(DELTA_EINVAL, "MERGE into %s: no options or unknown version", o.uri);
     if (!mo->on || !*mo->on)
         return delta_error_set(DELTA_EINVAL, "MERGE into %s: no ON condition", o.uri);
     if (!mo->num_clauses || !mo->clauses)
@@ -1075,8 +1075,9 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
     o.talias = mo->target_alias && *mo->target_alias ? mo->target_alias : "target";
     o.salias = mo->source_alias && *mo->source_alias ? mo->source_alias : "source";
     if (dstr_ieq(o.talias, o.salias))
-        return delta_error_set(DELTA_EINVAL, "MERGE into %s: target and source have the same "
-                                             "alias '%s'",
+        return delta_error_set(DELTA_EINVAL,
+                               "MERGE into %s: target and source have the same "
+                               "alias '%s'",
                                o.uri, o.talias);
     dstream *in = NULL;
     delta_store *fs = NULL, *ts = NULL;
@@ -1143,8 +1144,7 @@ int dops_merge(delta_store *table, const dlog_snapshot *snap, const delta_merge_
     mark_columns(o.on->root, 0, o.needed);
     mark_columns(o.on->root, 0, o.on_tgt);
     mark_columns(o.on->root, 1, o.on_src);
-    if ((rc = find_keys(&o, o.on->root)) || (rc = bind_clauses(&o, mo)) ||
-        (rc = build_hash(&o)))
+    if ((rc = find_keys(&o, o.on->root)) || (rc = bind_clauses(&o, mo)) || (rc = build_hash(&o)))
         goto cleanup;
 
     /* the candidate files */

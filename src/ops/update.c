@@ -39,7 +39,7 @@ typedef struct pred_op {
     bool has_pred;
     bool *needed;
     bool *partition;
-    expr **set;     /* per table column: its new value, or NULL */
+    expr **set; /* per table column: its new value, or NULL */
     bool partition_only;
 } pred_op;
 
@@ -115,8 +115,8 @@ static int setup(pred_op *o, const char *op, const char *where, const char *set)
         uint32_t *cols = NULL;
         size_t ncols = 0;
         if ((rc = dtab_pred_columns(s, where, &cols, &ncols)))
-            return delta_error_prefix(rc == DELTA_ENOMEM ? rc : DELTA_EINVAL,
-                                      "%s of %s: ", op, o->uri);
+            return delta_error_prefix(rc == DELTA_ENOMEM ? rc : DELTA_EINVAL, "%s of %s: ", op,
+                                      o->uri);
         for (size_t i = 0; i < ncols; i++) {
             o->needed[cols[i]] = true;
             o->partition_only = o->partition_only && o->partition[cols[i]];
@@ -227,8 +227,8 @@ int dops_predicate_op(delta_store *table, const dlog_snapshot *snap, const char 
             /* every row of the file shares its partition values: the
              * predicate evaluated on them decides for the whole file */
             bool all_rows = true;
-            if (o.where && (rc = dtab_partition_pred_true(o.where->root, snap, o.partition,
-                                                          all[i], &all_rows))) {
+            if (o.where && (rc = dtab_partition_pred_true(o.where->root, snap, o.partition, all[i],
+                                                          &all_rows))) {
                 rc = delta_error_prefix(rc, "%s of %s: %s: ", op, o.uri, all[i]->add.path);
                 break;
             }

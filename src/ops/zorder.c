@@ -11,14 +11,12 @@
  */
 #include "ops/zorder.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <delta/storage.h>
 
@@ -31,6 +29,7 @@
 #include "parquet/codec.h"
 #include "parquet/record_reader.h"
 #include "parquet/record_writer.h"
+#include "storage/scratch.h"
 #include "table/predicate.h"
 #include "table/scan.h"
 
@@ -75,8 +74,7 @@ typedef struct run {
 } run;
 
 typedef struct spill {
-    char *dir;          /* the temporary folder, once made */
-    delta_store *store; /* on dir */
+    dscratch scratch; /* the temporary folder, once made */
     size_t nruns;
 } spill;
 
@@ -547,42 +545,15 @@ static void run_key(size_t i, char *buf, size_t n)
 /* Deletes everything in the spill folder, then the folder. */
 static void spill_free(spill *sp)
 {
-    if (sp->store) {
-        delta_object_list l;
-        memset(&l, 0, sizeof l);
-        if (delta_store_list(sp->store, "", NULL, 0, &l) == 0)
-            for (size_t i = 0; i < l.count; i++)
-                delta_store_delete(sp->store, l.items[i].key);
-        delta_object_list_free(&l);
-        delta_store_free(sp->store);
-    }
-    if (sp->dir)
-        rmdir(sp->dir);
-    delta_free(sp->dir);
-    memset(sp, 0, sizeof *sp);
+    dscratch_close(&sp->scratch);
+    sp->nruns = 0;
 }
 
 static int spill_open(const dops_zorder *z, spill *sp)
 {
-    if (sp->store)
-        return 0;
-    dbuf path = DBUF_INIT;
-    dbuf_printf(&path, "%s/delta-zorder-XXXXXX", z->spill_parent);
-    if (path.err)
-        return path.err;
-    sp->dir = dbuf_detach(&path, NULL);
-    if (!sp->dir)
-        return DELTA_ENOMEM;
-    if (!mkdtemp(sp->dir)) {
-        int rc = delta_error_set(DELTA_EIO,
-                                 "optimize of %s: cannot make a Z-order spill folder under "
-                                 "%s: %s",
-                                 z->uri, z->spill_parent, strerror(errno));
-        delta_free(sp->dir);
-        sp->dir = NULL;
-        return rc;
-    }
-    return delta_store_open(&sp->store, sp->dir);
+    char what[600];
+    snprintf(what, sizeof what, "optimize of %s: Z-order", z->uri);
+    return dscratch_open(&sp->scratch, z->spill_parent, "delta-zorder", what);
 }
 
 /* Sorts the run into the next spill file and empties it. */
@@ -598,15 +569,15 @@ static int spill_run(const dops_zorder *z, run *r, spill *sp, const dtype *schem
     po.row_group_size_rows = (uint64_t)z->batch_rows;
     po.write_page_index = false;
     sink k = {NULL, NULL, NULL};
-    rc = pq_writer_open(&k.pw, sp->store, key, 0, schema, &po);
+    rc = pq_writer_open(&k.pw, sp->scratch.store, key, 0, schema, &po);
     if (!rc)
         rc = run_emit(r, &k);
     if (!rc)
         rc = pq_writer_close(k.pw);
     pq_writer_free(k.pw);
     if (rc)
-        return delta_error_prefix(rc, "optimize of %s: Z-order spill file %s/%s: ", z->uri, sp->dir,
-                                  key);
+        return delta_error_prefix(rc, "optimize of %s: Z-order spill file %s/%s: ", z->uri,
+                                  sp->scratch.dir, key);
     sp->nruns++;
     run_clear(r);
     return 0;
@@ -693,7 +664,7 @@ static int merge(const dops_zorder *z, spill *sp, size_t first, size_t count, co
     for (size_t i = 0; !rc && i < count; i++) {
         char key[64];
         run_key(first + i, key, sizeof key);
-        rc = pq_reader_open(&srcs[i].r, sp->store, key, &ro);
+        rc = pq_reader_open(&srcs[i].r, sp->scratch.store, key, &ro);
         if (!rc)
             rc = pq_reader_stream(srcs[i].r, &srcs[i].s);
         if (!rc)
@@ -733,7 +704,7 @@ static int merge(const dops_zorder *z, spill *sp, size_t first, size_t count, co
     delta_free(heap);
     if (rc)
         return delta_error_prefix(rc, "optimize of %s: merging Z-order spill files in %s: ", z->uri,
-                                  sp->dir);
+                                  sp->scratch.dir);
     return 0;
 }
 
@@ -751,14 +722,14 @@ static int merge_all(const dops_zorder *z, spill *sp, const sink *k)
         pq_reader *r = NULL;
         char key0[64];
         run_key(first, key0, sizeof key0);
-        rc = pq_reader_open(&r, sp->store, key0, NULL);
+        rc = pq_reader_open(&r, sp->scratch.store, key0, NULL);
         pq_writer_options po = PQ_WRITER_OPTIONS_INIT;
         po.codec = PQ_CODEC_SNAPPY;
         po.row_group_size_rows = (uint64_t)z->batch_rows;
         po.write_page_index = false;
         sink mk = {NULL, NULL, NULL};
         if (!rc)
-            rc = pq_writer_open(&mk.pw, sp->store, key, 0, pq_reader_schema(r), &po);
+            rc = pq_writer_open(&mk.pw, sp->scratch.store, key, 0, pq_reader_schema(r), &po);
         pq_reader_free(r);
         if (!rc)
             rc = merge(z, sp, first, MAX_FANIN, &mk);
@@ -767,7 +738,7 @@ static int merge_all(const dops_zorder *z, spill *sp, const sink *k)
         pq_writer_free(mk.pw);
         for (size_t i = 0; !rc && i < MAX_FANIN; i++) {
             run_key(first + i, key0, sizeof key0);
-            rc = delta_store_delete(sp->store, key0);
+            rc = delta_store_delete(sp->scratch.store, key0);
         }
         if (!rc) {
             first += MAX_FANIN;

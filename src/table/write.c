@@ -47,10 +47,8 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "columnar/arrow.h"
@@ -66,6 +64,7 @@
 #include "log/txn.h"
 #include "parquet/record_reader.h"
 #include "parquet/record_writer.h"
+#include "storage/scratch.h"
 #include "table/conform.h"
 #include "table/partition.h"
 #include "table/props.h"
@@ -98,9 +97,12 @@ enum { ALIGN_ADD = 1, ALIGN_WIDEN = 2 };
 static int int_digits(dtype_id id)
 {
     switch (id) {
-    case DT_INT8: case DT_UINT8: return 3;
-    case DT_INT16: case DT_UINT16: return 5;
-    case DT_INT32: case DT_UINT32: return 10;
+    case DT_INT8:
+    case DT_UINT8: return 3;
+    case DT_INT16:
+    case DT_UINT16: return 5;
+    case DT_INT32:
+    case DT_UINT32: return 10;
     default: return 19;
     }
 }
@@ -164,8 +166,8 @@ static int copy_field(dfield *dst, const dfield *src, dtype *type)
     return 0;
 }
 
-static int align_types(const dtype *table, const dtype *input, unsigned flags, dbuf *path,
-                       bool top, dtype **out);
+static int align_types(const dtype *table, const dtype *input, unsigned flags, dbuf *path, bool top,
+                       dtype **out);
 
 static int align_struct(const dtype *table, const dtype *input, unsigned flags, dbuf *path,
                         bool top, dtype **out)
@@ -231,8 +233,8 @@ static int align_struct(const dtype *table, const dtype *input, unsigned flags, 
     return rc;
 }
 
-static int align_types(const dtype *table, const dtype *input, unsigned flags, dbuf *path,
-                       bool top, dtype **out)
+static int align_types(const dtype *table, const dtype *input, unsigned flags, dbuf *path, bool top,
+                       dtype **out)
 {
     *out = NULL;
     if (dtype_equal(table, input)) {
@@ -243,8 +245,7 @@ static int align_types(const dtype *table, const dtype *input, unsigned flags, d
         return align_struct(table, input, flags, path, top, out);
     if (table->id == DT_LIST && input->id == DT_LIST) {
         dtype *el;
-        int rc = align_types(table->fields[0].type, input->fields[0].type, flags, path, false,
-                             &el);
+        int rc = align_types(table->fields[0].type, input->fields[0].type, flags, path, false, &el);
         dfield f;
         if (!rc)
             rc = copy_field(&f, &table->fields[0], el);
@@ -325,8 +326,8 @@ static bool partition_text(const dvec *v, int64_t i, dbuf *out)
 /* ---- the writer ------------------------------------------------------------ */
 
 typedef struct pfile {
-    char *dir;       /* "a=1/b=x/" or "" */
-    char **values;   /* partition values (NULL = null), one per partition column */
+    char *dir;     /* "a=1/b=x/" or "" */
+    char **values; /* partition values (NULL = null), one per partition column */
     pq_writer *w;
     char *key;
     int64_t rows;
@@ -346,7 +347,7 @@ typedef struct writer {
     dtab_cmap cmap;
     bool cmap_built;
     /* generated columns and constraints */
-    expr **gen;         /* per top-level column, or NULL */
+    expr **gen; /* per top-level column, or NULL */
     expr **checks;
     char **check_names;
     size_t nchecks;
@@ -379,8 +380,7 @@ typedef struct writer {
     struct pentry *last_held;
     bool interleaved;
     int64_t shuffle_budget, held_bytes;
-    char *spill_dir;
-    delta_store *spill;
+    dscratch spill;
     size_t nruns;
 } writer;
 
@@ -525,8 +525,7 @@ static int open_file(writer *w, pentry *e)
     p->w = NULL;
     dbuf k = DBUF_INIT;
     if (w->cdc)
-        dbuf_printf(&k, "_change_data/%scdc-%05d-%s.c000.snappy.parquet", p->dir, w->counter++,
-                    id);
+        dbuf_printf(&k, "_change_data/%scdc-%05d-%s.c000.snappy.parquet", p->dir, w->counter++, id);
     else
         dbuf_printf(&k, "%spart-%05d-%s.c000.snappy.parquet", p->dir, w->counter++, id);
     if (k.err)
@@ -802,12 +801,12 @@ static int apply_generated(writer *w, dvec **cols, int64_t n)
                 if (!same) {
                     dbuf_reset(&w->tmp);
                     dvec_format_value(given, r, DFMT_TEXT, &w->tmp);
-                    rc = delta_error_set(DELTA_EINVAL,
-                                         "row %lld: column '%s' is generated as %s but the input "
-                                         "gives %s, which differs",
-                                         (long long)(w->row_base + r + 1),
-                                         w->schema->fields[i].name, w->gen[i]->text,
-                                         dbuf_cstr(&w->tmp));
+                    rc =
+                        delta_error_set(DELTA_EINVAL,
+                                        "row %lld: column '%s' is generated as %s but the input "
+                                        "gives %s, which differs",
+                                        (long long)(w->row_base + r + 1), w->schema->fields[i].name,
+                                        w->gen[i]->text, dbuf_cstr(&w->tmp));
                     dvec_unref(g);
                     return rc;
                 }
@@ -835,10 +834,9 @@ static int check_predicates(writer *w, const dvec *b)
         rc = expr_select(w->checks[c]->root, &in, NULL, 0, sel, &ns);
         if (!rc && ns < n) {
             int64_t r = first_missing(sel, ns, n);
-            rc = delta_error_set(DELTA_EINVAL,
-                                 "CHECK constraint %s (%s) violated by row %lld of the input",
-                                 w->check_names[c], w->checks[c]->text,
-                                 (long long)(w->row_base + r + 1));
+            rc = delta_error_set(
+                DELTA_EINVAL, "CHECK constraint %s (%s) violated by row %lld of the input",
+                w->check_names[c], w->checks[c]->text, (long long)(w->row_base + r + 1));
         }
     }
     if (!rc && w->replace_where) {
@@ -1073,14 +1071,13 @@ static int write_batch(writer *w, const dvec *in)
  * data usually arrives so), the partitions other than the current one are
  * instead written to their files at that point, and only the current one
  * is spilled; a partition that then receives rows again gets another file,
- * and from then on the input counts as interleaved. At the end (drain_shuffle) partitions are written one
- * at a time, in folder order: each partition's row groups of every run in
- * run order, then its held rows, through the ordinary write path, and its
- * file is closed before the next partition starts. So the rows of a
- * partition keep their input order, one data file is open at a time
- * (max_open_files never closes a file early) and a partition of S bytes
- * ends in ceil(S / target) files, however the input interleaves
- * partitions. Memory: the budget plus one open file. */
+ * and from then on the input counts as interleaved. At the end (drain_shuffle) partitions are
+ * written one at a time, in folder order: each partition's row groups of every run in run order,
+ * then its held rows, through the ordinary write path, and its file is closed before the next
+ * partition starts. So the rows of a partition keep their input order, one data file is open at a
+ * time (max_open_files never closes a file early) and a partition of S bytes ends in ceil(S /
+ * target) files, however the input interleaves partitions. Memory: the budget plus one open file.
+ */
 
 static void run_key(size_t run, char *out, size_t cap)
 {
@@ -1089,41 +1086,12 @@ static void run_key(size_t run, char *out, size_t cap)
 
 static int spill_open(writer *w)
 {
-    if (w->spill)
-        return 0;
-    const char *tmp = getenv("TMPDIR");
-    dbuf path = DBUF_INIT;
-    dbuf_printf(&path, "%s/delta-optimize-write-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (path.err)
-        return path.err;
-    w->spill_dir = dbuf_detach(&path, NULL);
-    if (!w->spill_dir)
-        return DELTA_ENOMEM;
-    if (!mkdtemp(w->spill_dir)) {
-        int rc = delta_error_set(DELTA_EIO, "optimized write: cannot make a spill folder %s: %s",
-                                 w->spill_dir, strerror(errno));
-        delta_free(w->spill_dir);
-        w->spill_dir = NULL;
-        return rc;
-    }
-    return delta_store_open(&w->spill, w->spill_dir);
+    return dscratch_open(&w->spill, NULL, "delta-optimize-write", "optimized write");
 }
 
 static void spill_free(writer *w)
 {
-    if (w->spill) {
-        for (size_t i = 0; i < w->nruns; i++) {
-            char key[64];
-            run_key(i, key, sizeof key);
-            delta_store_delete(w->spill, key);
-        }
-        delta_store_free(w->spill);
-        w->spill = NULL;
-    }
-    if (w->spill_dir)
-        rmdir(w->spill_dir);
-    delta_free(w->spill_dir);
-    w->spill_dir = NULL;
+    dscratch_close(&w->spill);
 }
 
 static void drop_held(pentry *e)
@@ -1190,7 +1158,7 @@ static int spill_run(writer *w)
     po.row_group_size_rows = UINT64_MAX / 2;
     po.row_group_size_bytes = UINT64_MAX / 2;
     pq_writer *pw = NULL;
-    rc = pq_writer_open(&pw, w->spill, key, 0, w->data_schema, &po);
+    rc = pq_writer_open(&pw, w->spill.store, key, 0, w->data_schema, &po);
     uint32_t rg = 0;
     size_t it = 0;
     const void *k;
@@ -1220,7 +1188,7 @@ static int spill_run(writer *w)
     pq_writer_free(pw);
     w->nruns++; /* also a failed one: its file is deleted at the end */
     if (rc)
-        return delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill_dir, key);
+        return delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill.dir, key);
     w->held_bytes = 0;
     return 0;
 }
@@ -1275,7 +1243,7 @@ static int drain_shuffle(writer *w)
             run_key(e->segs[sgi].run, key, sizeof key);
             pq_reader *r = NULL;
             dstream *s = NULL;
-            rc = pq_reader_open(&r, w->spill, key, NULL);
+            rc = pq_reader_open(&r, w->spill.store, key, NULL);
             if (!rc)
                 rc = pq_reader_stream_row_groups(r, e->segs[sgi].rg, 1, &s);
             while (!rc) {
@@ -1290,7 +1258,7 @@ static int drain_shuffle(writer *w)
                 s->free(s);
             pq_reader_free(r);
             if (rc)
-                rc = delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill_dir,
+                rc = delta_error_prefix(rc, "optimized write: spill file %s/%s: ", w->spill.dir,
                                         key);
         }
         if (!rc)
@@ -1695,7 +1663,8 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
         goto done;
     }
     if (o->overwrite_schema && o->replace_where) {
-        rc = delta_error_set(DELTA_EINVAL, "--overwrite-schema cannot be used with --replace-where");
+        rc =
+            delta_error_set(DELTA_EINVAL, "--overwrite-schema cannot be used with --replace-where");
         goto done;
     }
     /* 2. the target schema */
@@ -1849,18 +1818,17 @@ static int do_write(delta_table *t, dstream *in, const delta_write_options *o,
         res->num_removed_files = removed;
         res->schema_changed = schema_changed;
     }
-done:
-    {
-        /* keep the error message across cleanup */
-        int code = rc;
-        char msg[1024] = "";
-        if (rc)
-            snprintf(msg, sizeof msg, "%s", delta_error_last());
-        dlog_tx_free(tx);
-        writer_free(&w, !committed);
-        if (code)
-            delta_error_set(code, "%s", msg);
-    }
+done : {
+    /* keep the error message across cleanup */
+    int code = rc;
+    char msg[1024] = "";
+    if (rc)
+        snprintf(msg, sizeof msg, "%s", delta_error_last());
+    dlog_tx_free(tx);
+    writer_free(&w, !committed);
+    if (code)
+        delta_error_set(code, "%s", msg);
+}
     dtype_unref(target);
     delta_free(params);
     delta_free(metrics);
@@ -1910,8 +1878,9 @@ int dtab_writer_write(dtab_writer *d, const dlog_map *pv, const dvec *batch)
     if (!n)
         return 0;
     if (batch->type->num_fields != w->schema->num_fields)
-        return delta_error_set(DELTA_EINVAL, "rewriting rows: a batch of %u columns, the table "
-                                             "has %u",
+        return delta_error_set(DELTA_EINVAL,
+                               "rewriting rows: a batch of %u columns, the table "
+                               "has %u",
                                batch->type->num_fields, w->schema->num_fields);
     dbuf dir = DBUF_INIT;
     char **values = delta_calloc(w->npart ? w->npart : 1, sizeof *values);
@@ -1990,8 +1959,7 @@ int dtab_writer_write_cdc(dtab_writer *d, const dvec *batch, const char *change_
     writer *w = &d->w;
     if (!w->cdc)
         return delta_error_set(DELTA_EINVAL, "change data rows given to a data file writer");
-    static const char *const kinds[] = {"insert", "delete", "update_preimage",
-                                        "update_postimage"};
+    static const char *const kinds[] = {"insert", "delete", "update_preimage", "update_postimage"};
     bool known = false;
     for (size_t i = 0; i < 4 && change_type; i++)
         known = known || !strcmp(change_type, kinds[i]);
@@ -2001,8 +1969,7 @@ int dtab_writer_write_cdc(dtab_writer *d, const dvec *batch, const char *change_
                                "update_postimage",
                                change_type ? change_type : "(null)");
     if (batch->type->id != DT_STRUCT || batch->type->num_fields != w->schema->num_fields)
-        return delta_error_set(DELTA_EINVAL,
-                               "change data: a batch of %u columns, the table has %u",
+        return delta_error_set(DELTA_EINVAL, "change data: a batch of %u columns, the table has %u",
                                batch->type->num_fields, w->schema->num_fields);
     w->change_type = change_type;
     int rc = write_batch(w, batch);
@@ -2046,8 +2013,7 @@ void dtab_writer_free(dtab_writer *d, bool delete_files)
 static int check_opts(const delta_write_options *o)
 {
     if (o && (o->version < 1 || o->version > DELTA_WRITE_OPTIONS_VERSION))
-        return delta_error_set(DELTA_EINVAL, "delta_write_options: unknown version %u",
-                               o->version);
+        return delta_error_set(DELTA_EINVAL, "delta_write_options: unknown version %u", o->version);
     return 0;
 }
 
